@@ -1,0 +1,127 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Container } from '../container.ts';
+import { route } from '../http/route.ts';
+import { P, T } from '../http/params.ts';
+import { AppwriteError, argumentInvalid } from '../http/errors.ts';
+import { accountModel } from '../http/models.ts';
+import { clearSessionCookies } from '../http/cookies.ts';
+import type { UserRow } from '../users/users.ts';
+
+const PREFS_MAX_BYTES = 65535;
+const urlIp = (limit: number) => [{ limit, period: 3600, key: 'url:{url},ip:{ip}' }];
+
+export function me(req: FastifyRequest): UserRow {
+  const user = req.caller.user;
+  if (!user) throw new AppwriteError('user_not_found');
+  return user;
+}
+
+export function checkPrefs(prefs: Record<string, unknown>): void {
+  if (Buffer.byteLength(JSON.stringify(prefs)) > PREFS_MAX_BYTES) {
+    throw argumentInvalid('prefs', `Value must be a valid object and no longer than ${PREFS_MAX_BYTES.toLocaleString('en-US')} chars.`);
+  }
+}
+
+export function accountRoutes(c: Container) {
+  return async (app: FastifyInstance) => {
+    route<{}, { userId: string; email: string; password: string; name?: string }>(app, {
+      method: 'POST',
+      url: '/account',
+      meta: { scope: 'sessions.write', authMethod: 'email-password', abuse: urlIp(10) },
+      params: T.Object({ userId: P.customId(), email: P.email(), password: P.password(), name: P.opt(P.text(128)) }),
+      handler: async (req, reply, input) => {
+        const user = await c.accounts.create(req.caller.project, input);
+        return reply.code(201).send(accountModel(user));
+      },
+    });
+
+    route(app, {
+      method: 'GET',
+      url: '/account',
+      meta: { scope: 'account' },
+      handler: async (req) => accountModel(me(req)),
+    });
+
+    route(app, {
+      method: 'GET',
+      url: '/account/prefs',
+      meta: { scope: 'account' },
+      handler: async (req) => accountModel(me(req)).prefs,
+    });
+
+    route<{}, { prefs: Record<string, unknown> }>(app, {
+      method: 'PATCH',
+      url: '/account/prefs',
+      meta: { scope: 'account' },
+      params: T.Object({ prefs: P.object() }),
+      handler: async (req, _reply, input) => {
+        checkPrefs(input.prefs);
+        return accountModel(await c.users.updatePrefs(req.caller.project.id, me(req).id, input.prefs));
+      },
+    });
+
+    route<{}, { name: string }>(app, {
+      method: 'PATCH',
+      url: '/account/name',
+      meta: { scope: 'account' },
+      params: T.Object({ name: P.text(128, 1) }),
+      handler: async (req, _reply, input) => accountModel(await c.users.updateName(req.caller.project.id, me(req).id, input.name)),
+    });
+
+    route<{}, { password: string; oldPassword?: string }>(app, {
+      method: 'PATCH',
+      url: '/account/password',
+      meta: { scope: 'account', abuse: urlIp(10) },
+      params: T.Object({ password: P.password(), oldPassword: P.opt(P.text(256)) }),
+      handler: async (req, _reply, input) => {
+        const { project, session } = req.caller;
+        return accountModel(await c.accounts.updatePassword(project, me(req), session?.id ?? null, input.password, input.oldPassword));
+      },
+    });
+
+    route<{}, { email: string; password: string }>(app, {
+      method: 'PATCH',
+      url: '/account/email',
+      meta: { scope: 'account' },
+      params: T.Object({ email: P.email(), password: P.password() }),
+      handler: async (req, _reply, input) =>
+        accountModel(await c.accounts.updateContact(req.caller.project, me(req), 'email', input.email, input.password)),
+    });
+
+    route<{}, { phone: string; password: string }>(app, {
+      method: 'PATCH',
+      url: '/account/phone',
+      meta: { scope: 'account' },
+      params: T.Object({ phone: P.phone(), password: P.password() }),
+      handler: async (req, _reply, input) =>
+        accountModel(await c.accounts.updateContact(req.caller.project, me(req), 'phone', input.phone, input.password)),
+    });
+
+    route(app, {
+      method: 'PATCH',
+      url: '/account/status',
+      meta: { scope: 'account' },
+      handler: async (req, reply) => {
+        const user = await c.users.updateStatus(req.caller.project.id, me(req).id, false);
+        clearSessionCookies(req, reply, req.caller.project.id, c.clock.now());
+        return accountModel(user);
+      },
+    });
+
+    for (const url of ['/account/jwts', '/account/jwt']) {
+      route<{}, { duration?: number }>(app, {
+        method: 'POST',
+        url,
+        meta: { scope: 'account', abuse: [{ limit: 120, period: 60, key: 'url:{url},userId:{userId}' }] },
+        params: T.Object({ duration: P.opt(P.int(0, 3600)) }),
+        handler: async (req, reply, input) => {
+          const { caller } = req;
+          if (caller.viaJwt) throw new AppwriteError('user_jwt_creation_denied');
+          if (!caller.session) throw new AppwriteError('user_session_not_found');
+          const jwt = await c.jwt.sign({ userId: me(req).id, sessionId: caller.session.id, projectId: caller.project.id }, input.duration ?? 900);
+          return reply.code(201).send({ jwt });
+        },
+      });
+    }
+  };
+}

@@ -1,0 +1,166 @@
+import type { Database } from '../db/database.ts';
+import type { Clock, Random } from '../support/clock.ts';
+import type { Project } from '../projects/projects.ts';
+import { AppwriteError } from '../http/errors.ts';
+import { resolveId } from '../support/ids.ts';
+import { hashPassword, verifyDummy, verifyPassword } from '../passwords/passwords.ts';
+import { appendHistory, checkPasswordHistory, checkPasswordStrength, checkPersonalData } from '../passwords/password-policy.ts';
+import type { SessionsService, IssuedSession } from '../sessions/sessions.service.ts';
+import type { TokensService } from '../tokens/tokens.service.ts';
+import { SESSION_TOKEN_TYPE_SET, TOKEN_TYPE } from '../tokens/tokens.ts';
+import type { UsersService } from '../users/users.service.ts';
+import { countUsers, findUserByEmail, findUserById, insertUser, updateUser } from '../users/users.repository.ts';
+import { storedPassword, type UserRow } from '../users/users.ts';
+import { isUniqueViolation } from '../db/database.ts';
+import { deleteUserSessions } from '../sessions/sessions.repository.ts';
+
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+export class AccountsService {
+  constructor(
+    private database: Database,
+    private clock: Clock,
+    private random: Random,
+    private users: UsersService,
+    private sessions: SessionsService,
+    private tokens: TokensService,
+  ) {}
+
+  private async assertUserLimit(project: Project) {
+    const limit = project.settings.auths.limit;
+    if (limit > 0 && (await countUsers(this.database.db, project.id)) >= limit) throw new AppwriteError('user_count_exceeded');
+  }
+
+  /** POST /account: a new user with email and password; no session. */
+  async create(project: Project, input: { userId: string; email: string; password: string; name?: string }): Promise<UserRow> {
+    await this.assertUserLimit(project);
+    const id = resolveId(input.userId, this.clock, this.random);
+    return this.users.create(project, { ...input, userId: id, email: input.email });
+  }
+
+  /**
+   * Email/password login. An unknown email costs one argon2id verification like a wrong password,
+   * so timing does not tell which accounts exist. Blocked users fail after the credential check.
+   */
+  async createEmailPasswordSession(project: Project, email: string, password: string, client: ClientInfo): Promise<IssuedSession> {
+    const user = await findUserByEmail(this.database.db, project.id, email.toLowerCase());
+    const stored = user ? storedPassword(user) : null;
+    const ok = stored ? await verifyPassword(password, stored) : await verifyDummy(password);
+    if (!user || !ok) throw new AppwriteError('user_invalid_credentials');
+    if (user.status !== 1) throw new AppwriteError('user_blocked');
+    let current = user;
+    if (stored && stored.hash !== 'argon2') current = await this.rehash(project, user, password);
+    return this.sessions.issue(project, current, { userId: user.id, provider: 'email', providerUid: user.email ?? '', factors: ['password'], ...client }, true);
+  }
+
+  /** Imported hashes become argon2id on the first successful login. */
+  private async rehash(project: Project, user: UserRow, password: string): Promise<UserRow> {
+    const stored = await hashPassword(password);
+    const row = await updateUser(this.database.db, project.id, user.id, {
+      password: stored.password,
+      hash: stored.hash,
+      hash_options: JSON.stringify(stored.hashOptions),
+      updated_at: this.clock.now(),
+    });
+    return row ?? user;
+  }
+
+  async createAnonymousSession(project: Project, client: ClientInfo): Promise<IssuedSession> {
+    await this.assertUserLimit(project);
+    const id = resolveId('unique()', this.clock, this.random);
+    const user = await insertUser(this.database.db, project.id, { id, email: null, phone: null, name: '', password: null, passwordSet: false }, this.clock.now());
+    return this.sessions.issue(project, user, { userId: id, provider: 'anonymous', factors: ['anonymous'], ...client }, true);
+  }
+
+  /**
+   * Exchanges a token secret for a session. The token is deleted in the same transaction that
+   * creates the session, and only the request whose delete removed it succeeds, so a token works
+   * once however many exchanges race.
+   */
+  async createSessionFromToken(project: Project, userId: string, secret: string, client: ClientInfo): Promise<IssuedSession> {
+    const db = this.database.db;
+    const user = await findUserById(db, project.id, userId);
+    if (!user) throw new AppwriteError('user_invalid_token');
+    const token = await this.tokens.find(db, project.id, userId, [...SESSION_TOKEN_TYPE_SET], secret);
+    if (!token || token.type === TOKEN_TYPE.oauth2) throw new AppwriteError('user_invalid_token');
+    const { provider, factor, verify } = tokenSessionKind(token.type);
+    const issued = await db.transaction().execute(async (trx) => {
+      if (!(await this.tokens.consume(trx, project.id, token.id))) throw new AppwriteError('user_invalid_token');
+      if (verify) await updateUser(trx, project.id, userId, { [verify]: 1, updated_at: this.clock.now() });
+      return this.sessions.issueIn(trx, project, user, { userId, provider, factors: [factor], ...client }, true);
+    });
+    await this.sessions.userChanged(project.id, userId);
+    return issued;
+  }
+
+  /** PATCH /account/password: old password required when one is set; other sessions end when invalidation is on. */
+  async updatePassword(project: Project, user: UserRow, currentSessionId: string | null, password: string, oldPassword: string | undefined): Promise<UserRow> {
+    const auths = project.settings.auths;
+    const stored = storedPassword(user);
+    if (user.password_update !== null && stored) {
+      if (!oldPassword || !(await verifyPassword(oldPassword, stored))) throw new AppwriteError('user_invalid_credentials');
+    }
+    checkPasswordStrength(auths, password);
+    checkPersonalData(auths, password, user);
+    const history = JSON.parse(user.password_history) as string[];
+    await checkPasswordHistory(auths, password, history, stored);
+    const next = await hashPassword(password);
+    const row = await this.users.update(project.id, user.id, {
+      password: next.password,
+      hash: next.hash,
+      hash_options: JSON.stringify(next.hashOptions),
+      password_history: JSON.stringify(appendHistory(auths, history, next.password)),
+      password_update: this.clock.now(),
+    });
+    if (auths.invalidateSessions) {
+      await deleteUserSessions(this.database.db, project.id, user.id, currentSessionId ?? undefined);
+      await this.sessions.userChanged(project.id, user.id);
+    }
+    return row;
+  }
+
+  /**
+   * PATCH /account/email and /account/phone: the password is checked when the user has one;
+   * otherwise (anonymous or passwordless) it becomes the password.
+   */
+  async updateContact(project: Project, user: UserRow, field: 'email' | 'phone', value: string, password: string): Promise<UserRow> {
+    const stored = storedPassword(user);
+    const hasPassword = user.password_update !== null && stored !== null;
+    if (hasPassword && !(await verifyPassword(password, stored!))) throw new AppwriteError('user_invalid_credentials');
+    const changes: Record<string, unknown> =
+      field === 'email' ? { email: value.toLowerCase(), email_verification: 0 } : { phone: value, phone_verification: 0 };
+    if (!hasPassword) {
+      const next = await hashPassword(password);
+      Object.assign(changes, {
+        password: next.password,
+        hash: next.hash,
+        hash_options: JSON.stringify(next.hashOptions),
+        password_history: JSON.stringify([next.password]),
+        password_update: this.clock.now(),
+      });
+    }
+    const taken = field === 'email' ? 'user_target_already_exists' : 'user_phone_already_exists';
+    try {
+      return await this.users.update(project.id, user.id, changes, taken);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppwriteError(taken);
+      throw err;
+    }
+  }
+}
+
+function tokenSessionKind(type: number): { provider: string; factor: string; verify: 'email_verification' | 'phone_verification' | null } {
+  switch (type) {
+    case TOKEN_TYPE.magicUrl:
+      return { provider: 'magic-url', factor: 'email', verify: 'email_verification' };
+    case TOKEN_TYPE.email:
+      return { provider: 'token', factor: 'email', verify: 'email_verification' };
+    case TOKEN_TYPE.phone:
+      return { provider: 'phone', factor: 'phone', verify: 'phone_verification' };
+    default:
+      return { provider: 'token', factor: 'token', verify: null };
+  }
+}

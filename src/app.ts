@@ -1,0 +1,163 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import type { Container } from './container.ts';
+import { AppwriteError, errorBody, SERVER_VERSION } from './http/errors.ts';
+import { compileParams, parseQueryString } from './http/params.ts';
+import { assertScope, requestedProjectId, resolveCaller, resolveProject } from './http/caller.ts';
+import { ALLOW_HEADERS, isOriginAllowed } from './http/cors.ts';
+import { accountRoutes } from './accounts/accounts.routes.ts';
+import { sessionRoutes } from './sessions/sessions.routes.ts';
+import { userRoutes } from './users/users.routes.ts';
+import { tokenRoutes } from './tokens/tokens.routes.ts';
+import { healthRoutes } from './projects/health.routes.ts';
+
+const BODY_LIMIT = 1024 * 1024;
+
+/** The Fastify app, without listening: main.ts listens, tests inject or listen on a random port. */
+export async function buildApp(c: Container): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: c.logger as unknown as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512, querystringParser: (s: string) => parseQueryString(s) },
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (!text) return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppwriteError('general_argument_invalid', 'Invalid JSON body.'), undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) =>
+    done(null, parseQueryString(body as string)),
+  );
+  // Anything else: the body is ignored, as Appwrite ignores what it cannot read.
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, _body, done) => done(null, {}));
+
+  await app.register(cookie);
+  app.decorateRequest('caller', null as any);
+  app.decorateRequest('abuseKeys', null);
+
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const validate = compileParams(schema as any, httpPart !== 'body');
+    return (data: unknown) => {
+      try {
+        return { value: validate(data) };
+      } catch (error) {
+        return { error: error as Error };
+      }
+    };
+  });
+  app.setSchemaErrorFormatter((errors) => errors[0] as unknown as Error);
+
+  const serverHosts = [new URL(c.config.publicUrl).hostname.toLowerCase()];
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('Server', 'Tessera');
+    reply.header('X-Content-Type-Options', 'nosniff');
+    const origin = req.headers.origin;
+    if (!origin) return;
+    let allowed = req.method === 'OPTIONS';
+    if (!allowed) {
+      const projectId = requestedProjectId(req);
+      const project = projectId && projectId.length <= 36 ? await c.projects.get(projectId).catch(() => null) : null;
+      allowed = isOriginAllowed(origin, project, serverHosts);
+    }
+    if (allowed) {
+      reply.header('Access-Control-Allow-Origin', origin);
+      reply.header('Vary', 'Origin');
+    }
+    reply.header('Access-Control-Allow-Credentials', 'true');
+    reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
+    reply.header('Access-Control-Allow-Headers', ALLOW_HEADERS);
+    reply.header('Access-Control-Expose-Headers', 'X-Appwrite-Session, X-Fallback-Cookies');
+    reply.header('Access-Control-Max-Age', '86400');
+  });
+
+  app.options('/*', { config: {} }, async (_req, reply) => reply.code(204).send());
+
+  app.addHook('preValidation', async (req, reply) => {
+    const meta = req.routeOptions.config.meta;
+    if (!meta?.scope) return;
+    const project = await resolveProject(c, req);
+    const caller = await resolveCaller(c, req, project);
+    req.caller = caller;
+    reply.header('X-Debug-Fallback', req.headers['x-fallback-cookies'] ? 'true' : 'false');
+
+    const origin = req.headers.origin;
+    if (origin && caller.role !== 'keys' && !isOriginAllowed(origin, project, serverHosts)) {
+      const host = new URL(origin).hostname || origin;
+      throw new AppwriteError('general_unknown_origin', `Invalid Origin. Register your new client (${host}) as a new Web platform on your project console dashboard`);
+    }
+    assertScope(caller, meta.scope);
+    if (caller.role === 'users' && caller.user && caller.user.status !== 1) throw new AppwriteError('user_blocked');
+    if (meta.authMethod && caller.role !== 'keys' && project.settings.auths.disabledMethods.includes(meta.authMethod)) {
+      throw new AppwriteError('user_auth_method_unsupported');
+    }
+    if (meta.abuse && caller.role !== 'keys') {
+      const verdict = await c.rateLimits.check(project.id, meta.abuse, {
+        url: `${req.hostname.split(':')[0]}${req.routeOptions.url}`,
+        ip: req.ip,
+        userId: caller.user?.id ?? '',
+        params: { ...(req.query as object), ...((req.body as object) ?? {}) } as Record<string, unknown>,
+      });
+      if (verdict) {
+        setRateHeaders(reply, verdict);
+        req.abuseKeys = verdict.keys;
+      }
+    }
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode === 201 && req.abuseKeys && req.routeOptions.config.meta?.abuseReset) {
+      await c.rateLimits.reset(req.abuseKeys);
+    }
+    return payload;
+  });
+
+  app.setErrorHandler((err: FastifyError | AppwriteError, req, reply) => {
+    const appErr = toAppwriteError(err, req);
+    if (appErr.code >= 500) req.log.error({ err }, 'unhandled error');
+    const rate = (err as any).rateLimit;
+    if (rate) setRateHeaders(reply, rate);
+    reply
+      .code(appErr.code)
+      .header('Cache-Control', 'no-cache, no-store, must-revalidate')
+      .header('Expires', '0')
+      .header('Pragma', 'no-cache')
+      .type('application/json; charset=UTF-8')
+      .send(errorBody(appErr));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const err = new AppwriteError('general_route_not_found');
+    reply.code(404).type('application/json; charset=UTF-8').send(errorBody(err));
+  });
+
+  await app.register(healthRoutes(c), { prefix: '/v1' });
+  await app.register(accountRoutes(c), { prefix: '/v1' });
+  await app.register(sessionRoutes(c), { prefix: '/v1' });
+  await app.register(tokenRoutes(c), { prefix: '/v1' });
+  await app.register(userRoutes(c), { prefix: '/v1' });
+  void SERVER_VERSION;
+  return app;
+}
+
+function setRateHeaders(reply: { header(k: string, v: string): unknown }, v: { limit: number; remaining: number; reset: number }) {
+  reply.header('X-RateLimit-Limit', String(v.limit));
+  reply.header('X-RateLimit-Remaining', String(v.remaining));
+  reply.header('X-RateLimit-Reset', String(v.reset));
+}
+
+/** Known failures keep their type; Fastify's own 4xx become general_argument_invalid; the rest is a 500. */
+function toAppwriteError(err: FastifyError | AppwriteError, _req: FastifyRequest): AppwriteError {
+  if (err instanceof AppwriteError) return err;
+  const status = (err as FastifyError).statusCode ?? 500;
+  if (status === 413) return new AppwriteError('general_argument_invalid', 'Request body is too large.');
+  if (status >= 400 && status < 500) return new AppwriteError('general_argument_invalid', err.message);
+  return new AppwriteError('general_server_error', 'Server Error');
+}

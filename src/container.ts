@@ -1,0 +1,72 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createDb, type Database } from './db/database.ts';
+import { migrate } from './db/migrator.ts';
+import type { Db } from './db/schema.ts';
+import { systemClock, systemRandom, type Clock, type Random } from './support/clock.ts';
+import { Invalidation } from './support/invalidation.ts';
+import { ProjectsService } from './projects/projects.service.ts';
+import { KeysService } from './keys/keys.service.ts';
+import { SessionCache } from './sessions/session-cache.ts';
+import { SessionsService } from './sessions/sessions.service.ts';
+import { TokensService } from './tokens/tokens.service.ts';
+import { UsersService } from './users/users.service.ts';
+import { AccountsService } from './accounts/accounts.service.ts';
+import { JwtService } from './jwt/jwt.service.ts';
+import { RateLimitsService } from './rate-limits/rate-limits.service.ts';
+
+/** The one composition root: everything the app uses is built here and passed down. */
+export interface Container {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  db: Db;
+  clock: Clock;
+  random: Random;
+  invalidation: Invalidation;
+  projects: ProjectsService;
+  keys: KeysService;
+  sessions: SessionsService;
+  tokens: TokensService;
+  users: UsersService;
+  accounts: AccountsService;
+  jwt: JwtService;
+  rateLimits: RateLimitsService;
+  close(): Promise<void>;
+}
+
+export interface ContainerOptions {
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+}
+
+export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
+  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const clock = opts.clock ?? systemClock;
+  const random = opts.random ?? systemRandom;
+  const database = createDb(config.databaseUrl);
+  await migrate(database);
+  const db = database.db;
+
+  const invalidation = new Invalidation(database.pool);
+  await invalidation.start();
+  const projects = new ProjectsService(db, clock, invalidation);
+  const keys = new KeysService(db, clock, random, invalidation);
+  const sessions = new SessionsService(database, clock, random, invalidation, new SessionCache(invalidation));
+  const tokens = new TokensService(db, clock, random);
+  const users = new UsersService(database, clock, random, sessions, tokens);
+  const accounts = new AccountsService(database, clock, random, users, sessions, tokens);
+  const jwt = new JwtService(db, clock, random, config.jwtSecret);
+  await jwt.init();
+  const rateLimits = new RateLimitsService(db, clock, config.abuseLimits);
+
+  return {
+    config, logger, database, db, clock, random, invalidation,
+    projects, keys, sessions, tokens, users, accounts, jwt, rateLimits,
+    async close() {
+      await invalidation.stop();
+      await database.close();
+    },
+  };
+}

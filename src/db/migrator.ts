@@ -1,0 +1,28 @@
+import { sql } from 'kysely';
+import type { Database } from './database.ts';
+import * as core from './migrations/2026-11-23T00-00-core.ts';
+
+type Migration = { up(db: any, dialect: 'sqlite' | 'postgres'): Promise<void> };
+
+// Ordered by name; a migration runs once, inside a transaction, recorded in tessera_migrations.
+const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-23T00-00-core': core,
+};
+
+export async function migrate(database: Database): Promise<string[]> {
+  const { db, dialect } = database;
+  await sql`create table if not exists tessera_migrations (name text primary key, applied_at bigint not null)`.execute(db);
+  const applied: string[] = [];
+  for (const name of Object.keys(MIGRATIONS).sort()) {
+    await db.transaction().execute(async (trx) => {
+      // Serialise concurrent starters on PostgreSQL; SQLite transactions already serialise writers.
+      if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(727274)`.execute(trx);
+      const done = await sql<{ name: string }>`select name from tessera_migrations where name = ${name}`.execute(trx);
+      if (done.rows.length > 0) return;
+      await MIGRATIONS[name].up(trx, dialect);
+      await sql`insert into tessera_migrations (name, applied_at) values (${name}, ${Date.now()})`.execute(trx);
+      applied.push(name);
+    });
+  }
+  return applied;
+}

@@ -1,0 +1,132 @@
+import type { FastifyRequest } from 'fastify';
+import type { Project } from '../projects/projects.ts';
+import type { ApiKey } from '../keys/keys.ts';
+import type { UserRow } from '../users/users.ts';
+import type { SessionRow } from '../sessions/sessions.ts';
+import type { ProjectsService } from '../projects/projects.service.ts';
+import type { KeysService } from '../keys/keys.service.ts';
+import type { SessionsService } from '../sessions/sessions.service.ts';
+import type { JwtService } from '../jwt/jwt.service.ts';
+import { AppwriteError } from './errors.ts';
+import { findUserById } from '../users/users.repository.ts';
+import { findUserSession } from '../sessions/sessions.repository.ts';
+import type { Db } from '../db/schema.ts';
+import type { Clock } from '../support/clock.ts';
+
+export type Role = 'guests' | 'users' | 'keys';
+
+export interface Caller {
+  project: Project;
+  role: Role;
+  key: ApiKey | null;
+  scopes: ReadonlySet<string>;
+  user: UserRow | null;
+  /** The session that authenticated this request (cookie, header, fallback cookie, or the JWT's session). */
+  session: SessionRow | null;
+  viaJwt: boolean;
+}
+
+const GUEST_SCOPES = ['sessions.write', 'public', 'avatars.read', 'locale.read', 'global'];
+const USER_SCOPES = [...GUEST_SCOPES, 'account', 'teams.read', 'teams.write', 'targets.read', 'targets.write'];
+const KEY_EXTRA_SCOPES = ['global', 'health.read', 'graphql', 'public'];
+const GUEST_SET = new Set(GUEST_SCOPES);
+const USER_SET = new Set(USER_SCOPES);
+
+export interface CallerDeps {
+  db: Db;
+  projects: ProjectsService;
+  keys: KeysService;
+  sessions: SessionsService;
+  jwt: JwtService;
+  clock: Clock;
+}
+
+/** Project id from X-Appwrite-Project, else the `project` param; '' for none. */
+export function requestedProjectId(req: FastifyRequest): string {
+  const header = req.headers['x-appwrite-project'];
+  if (typeof header === 'string' && header) return header;
+  const q = (req.query as Record<string, unknown> | undefined)?.project;
+  if (typeof q === 'string') return q;
+  const b = (req.body as Record<string, unknown> | undefined)?.project;
+  return typeof b === 'string' ? b : '';
+}
+
+export async function resolveProject(deps: CallerDeps, req: FastifyRequest): Promise<Project> {
+  const id = requestedProjectId(req);
+  if (!id || id === 'console') throw new AppwriteError('general_access_forbidden', 'This route requires a project: set the X-Appwrite-Project header.');
+  if (id.length > 36) throw new AppwriteError('project_not_found');
+  const project = await deps.projects.get(id);
+  if (!project) throw new AppwriteError('project_not_found');
+  return project;
+}
+
+/** The session value, in Appwrite's order: cookie, legacy cookie, X-Appwrite-Session, X-Fallback-Cookies. */
+export function sessionValue(req: FastifyRequest, projectId: string): string {
+  const name = `a_session_${projectId}`;
+  const cookies = req.cookies ?? {};
+  const fromCookie = cookies[name] || cookies[`${name}_legacy`];
+  if (fromCookie) return fromCookie;
+  const header = req.headers['x-appwrite-session'];
+  if (typeof header === 'string' && header) return header;
+  const fallback = req.headers['x-fallback-cookies'];
+  if (typeof fallback === 'string' && fallback) {
+    try {
+      const parsed = JSON.parse(fallback);
+      if (parsed && typeof parsed[name] === 'string') return parsed[name];
+    } catch {
+      /* ignore */
+    }
+  }
+  return '';
+}
+
+export async function resolveCaller(deps: CallerDeps, req: FastifyRequest, project: Project): Promise<Caller> {
+  let user: UserRow | null = null;
+  let session: SessionRow | null = null;
+  let viaJwt = false;
+
+  const value = sessionValue(req, project.id);
+  if (value) {
+    const hit = await deps.sessions.authenticate(project.id, value);
+    if (hit) ({ user, session } = hit);
+  }
+
+  const jwtHeader = req.headers['x-appwrite-jwt'];
+  if (typeof jwtHeader === 'string' && jwtHeader) {
+    if (user) throw new AppwriteError('user_jwt_and_cookie_set');
+    const claims = await deps.jwt.verify(jwtHeader, project.id);
+    const jwtUser = await findUserById(deps.db, project.id, claims.userId);
+    let jwtSession: SessionRow | null = null;
+    let ok = !!jwtUser;
+    if (ok && claims.sessionId) {
+      jwtSession = (await findUserSession(deps.db, project.id, claims.userId, claims.sessionId)) ?? null;
+      ok = !!jwtSession && jwtSession.expire > deps.clock.now();
+    }
+    if (ok) {
+      user = jwtUser!;
+      session = jwtSession;
+      viaJwt = true;
+    }
+  }
+
+  const keyHeader = req.headers['x-appwrite-key'];
+  if (typeof keyHeader === 'string' && keyHeader) {
+    const sdk = req.headers['x-sdk-name'];
+    const key = await deps.keys.authenticate(project.id, keyHeader, typeof sdk === 'string' ? sdk : undefined);
+    if (key) {
+      return { project, role: 'keys', key, scopes: new Set([...key.scopes, ...KEY_EXTRA_SCOPES]), user, session, viaJwt };
+    }
+  }
+
+  if (user) return { project, role: 'users', key: null, scopes: USER_SET, user, session, viaJwt };
+  return { project, role: 'guests', key: null, scopes: GUEST_SET, user: null, session: null, viaJwt: false };
+}
+
+/** 401 general_unauthorized_scope unless the caller holds one of the route's scopes. */
+export function assertScope(caller: Caller, scope: string | string[]): void {
+  const wanted = Array.isArray(scope) ? scope : [scope];
+  if (wanted.some((s) => caller.scopes.has(s))) return;
+  const who = caller.user?.email || 'User';
+  const role = caller.role === 'keys' ? 'applications' : caller.role;
+  throw new AppwriteError('general_unauthorized_scope', `${who} (role: ${role}) missing scopes (${JSON.stringify([wanted[0]])})`);
+}

@@ -1,0 +1,105 @@
+import { formatDate } from '../support/clock.ts';
+import type { UserRow } from '../users/users.ts';
+import type { SessionRow } from '../sessions/sessions.ts';
+import type { TokenRow } from '../tokens/tokens.ts';
+import type { ApiKey } from '../keys/keys.ts';
+import { parseUserAgent } from '../sessions/user-agent.ts';
+
+/**
+ * Rows → Appwrite response models. Each function lists every field of its model and nothing else,
+ * so a stored hash or secret can only reach a response where a field says so.
+ */
+
+const json = <T>(s: string | null, fallback: T): T => (s ? (JSON.parse(s) as T) : fallback);
+
+function prefsObject(s: string): Record<string, unknown> {
+  const v = json<Record<string, unknown>>(s, {});
+  return v && !Array.isArray(v) ? v : {};
+}
+
+/** Account model: the User model without password, hash and hashOptions. */
+export function accountModel(u: UserRow) {
+  return {
+    $id: u.id,
+    $createdAt: formatDate(u.created_at),
+    $updatedAt: formatDate(u.updated_at),
+    name: u.name,
+    registration: formatDate(u.registration),
+    status: u.status === 1,
+    labels: json<string[]>(u.labels, []),
+    passwordUpdate: formatDate(u.password_update),
+    email: u.email ?? '',
+    phone: u.phone ?? '',
+    emailVerification: u.email_verification === 1,
+    phoneVerification: u.phone_verification === 1,
+    mfa: u.mfa === 1,
+    prefs: prefsObject(u.prefs),
+    targets: [] as unknown[],
+    accessedAt: formatDate(u.accessed_at),
+    impersonator: u.impersonator === 1,
+    impersonatorUserId: null,
+  };
+}
+
+/** User model (Users API, API-key callers): adds the stored password hash and its options. */
+export function userModel(u: UserRow) {
+  const { impersonatorUserId: _omit, ...account } = accountModel(u);
+  return {
+    ...account,
+    password: u.password,
+    hash: u.hash,
+    hashOptions: u.hash_options ? json<Record<string, unknown>>(u.hash_options, {}) : null,
+  };
+}
+
+export function sessionModel(s: SessionRow, opts: { current: boolean; secret?: string }) {
+  return {
+    $id: s.id,
+    $createdAt: formatDate(s.created_at),
+    $updatedAt: formatDate(s.updated_at),
+    userId: s.user_id,
+    expire: formatDate(s.expire),
+    provider: s.provider,
+    providerUid: s.provider_uid,
+    providerAccessToken: s.provider_access_token,
+    providerAccessTokenExpiry: formatDate(s.provider_access_token_expiry),
+    providerRefreshToken: s.provider_refresh_token,
+    ip: s.ip,
+    ...parseUserAgent(s.user_agent),
+    countryCode: s.country_code,
+    countryName: 'Unknown',
+    current: opts.current,
+    factors: json<string[]>(s.factors, []),
+    secret: opts.secret ?? '',
+    mfaUpdatedAt: formatDate(s.mfa_updated_at),
+  };
+}
+
+export function tokenModel(t: TokenRow, secret: string) {
+  return {
+    $id: t.id,
+    $createdAt: formatDate(t.created_at),
+    userId: t.user_id,
+    secret,
+    expire: formatDate(t.expire),
+    phrase: t.phrase,
+  };
+}
+
+export function keyModel(k: ApiKey) {
+  return {
+    $id: k.id,
+    $createdAt: formatDate(k.createdAt),
+    $updatedAt: formatDate(k.updatedAt),
+    name: k.name,
+    expire: formatDate(k.expire),
+    scopes: k.scopes,
+    secret: k.secret ?? '',
+    accessedAt: formatDate(k.accessedAt),
+    sdks: k.sdks,
+  };
+}
+
+export function listModel<T>(name: string, total: number, items: T[]) {
+  return { total, [name]: items };
+}

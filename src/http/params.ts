@@ -1,0 +1,93 @@
+import { Type as T, FormatRegistry, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
+import { argumentInvalid, argumentMissing } from './errors.ts';
+
+/**
+ * Route parameter schemas whose `description` is the Appwrite validator text, so a failure reads
+ * "Invalid `email` param: Value must be a valid email address".
+ */
+const EMAIL_RE = /^[^\s@"(),:;<>[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+FormatRegistry.Set('email', (v) => v.length <= 254 && EMAIL_RE.test(v) && !v.startsWith('.') && !v.split('@')[0].endsWith('.') && !v.includes('..'));
+FormatRegistry.Set('phone', (v) => /^\+[1-9]\d{5,14}$/.test(v));
+
+const ID_DESCRIPTION =
+  "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char";
+
+const thousands = (n: number) => n.toLocaleString('en-US');
+
+export const P = {
+  customId: () => T.String({ pattern: '^(unique\\(\\)|[A-Za-z0-9][A-Za-z0-9._-]{0,35})$', description: ID_DESCRIPTION }),
+  uid: () => T.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$', description: ID_DESCRIPTION }),
+  email: () => T.String({ format: 'email', description: 'Value must be a valid email address' }),
+  phone: () =>
+    T.String({ format: 'phone', description: "Phone number must start with a '+' can have a maximum of fifteen digits." }),
+  text: (max: number, min = 0) =>
+    T.String({
+      minLength: min,
+      maxLength: max,
+      description: `Value must be a valid string${min ? ` and at least ${min} chars` : ''} and no longer than ${max} chars`,
+    }),
+  password: () => T.String({ minLength: 8, maxLength: 256, description: 'Password must be between 8 and 256 characters long.' }),
+  int: (min: number, max: number) =>
+    T.Integer({ minimum: min, maximum: max, description: `Value must be a valid range between ${thousands(min)} and ${thousands(max)}` }),
+  bool: () => T.Boolean({ description: 'Value must be a valid boolean' }),
+  object: () => T.Record(T.String(), T.Unknown(), { description: 'Value must be a valid object.' }),
+  array: (item: TSchema, max = 100) =>
+    T.Array(item, { maxItems: max, description: `Value must a valid array no longer than ${max} items and ${item.description ?? 'valid'}` }),
+  /** Optional and nullable: Appwrite treats null like an omitted param. */
+  opt: <S extends TSchema>(s: S) => T.Optional(T.Union([s, T.Null()], { description: s.description })),
+};
+
+export { T };
+
+export type Validator = (input: unknown) => unknown;
+
+/** Compiles a params schema into a function that returns the (coerced) value or throws the Appwrite error. */
+export function compileParams(schema: TSchema, coerce: boolean): Validator {
+  const check = TypeCompiler.Compile(schema);
+  return (input) => {
+    const value = coerce ? Value.Convert(schema, input ?? {}) : (input ?? {});
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw argumentInvalid('body', 'Value must be a valid object.');
+    }
+    if (check.Check(value)) return value;
+    const first = check.Errors(value).First();
+    if (!first) return value;
+    const name = first.path.split('/')[1] ?? '';
+    const props = (schema as any).properties ?? {};
+    const prop = props[name];
+    if (!prop) throw argumentInvalid(name || 'body', first.message);
+    if ((value as Record<string, unknown>)[name] === undefined) throw argumentMissing(name);
+    throw argumentInvalid(name, prop.description ?? first.message);
+  };
+}
+
+/** Parses `a=1&queries[0]=x&queries[1]=y&nested[0][1]=z` the way Appwrite's PHP side reads it. */
+export function parseQueryString(qs: string): Record<string, unknown> {
+  const out: Record<string, any> = {};
+  for (const [rawKey, value] of new URLSearchParams(qs)) {
+    const bracket = rawKey.indexOf('[');
+    if (bracket <= 0) {
+      out[rawKey] = value;
+      continue;
+    }
+    const base = rawKey.slice(0, bracket);
+    const path = [...rawKey.slice(bracket).matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]);
+    if (!Array.isArray(out[base])) out[base] = [];
+    let node = out[base];
+    for (let i = 0; i < path.length; i++) {
+      const last = i === path.length - 1;
+      const idx = path[i] === '' ? node.length : Number(path[i]);
+      if (!Number.isInteger(idx) || idx < 0 || idx > 1000) break;
+      if (last) node[idx] = value;
+      else node = node[idx] = Array.isArray(node[idx]) ? node[idx] : [];
+    }
+  }
+  for (const k of Object.keys(out)) if (Array.isArray(out[k])) out[k] = compact(out[k]);
+  return out;
+}
+
+function compact(a: any[]): any[] {
+  return a.filter((v) => v !== undefined).map((v) => (Array.isArray(v) ? compact(v) : v));
+}

@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { TSchema } from '@sinclair/typebox';
+import type { AbuseRule } from '../rate-limits/rate-limits.ts';
+import type { Caller } from './caller.ts';
+import { T } from './params.ts';
+
+/** What a route needs from the caller before its params are even read. */
+export interface RouteMeta {
+  /** Scope label; an array means any one of them. Omitted: no project and no auth (health). */
+  scope?: string | string[];
+  /** Project auth method this route belongs to (501 when the project disabled it). */
+  authMethod?: string;
+  abuse?: AbuseRule[];
+  /** Reset the abuse counters of this route when it answers 201. */
+  abuseReset?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+    abuseKeys: string[] | null;
+  }
+  interface FastifyContextConfig {
+    meta?: RouteMeta;
+  }
+}
+
+export interface RouteSpec<P, Q> {
+  method: HTTPMethods;
+  url: string;
+  meta: RouteMeta;
+  /** Path params schema. */
+  path?: TSchema;
+  /** Request params: the query string for GET, the JSON body otherwise. */
+  params?: TSchema;
+  handler: (req: FastifyRequest & { params: P }, reply: FastifyReply, input: Q) => Promise<unknown>;
+}
+
+/** Registers a route: scope/abuse checks run in preValidation, then params are validated. */
+export function route<P = Record<string, string>, Q = any>(app: FastifyInstance, spec: RouteSpec<P, Q>): void {
+  const inQuery = spec.method === 'GET';
+  const params = spec.params ?? T.Object({});
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    config: { meta: spec.meta },
+    schema: {
+      ...(spec.path ? { params: spec.path } : {}),
+      ...(inQuery ? { querystring: params } : { body: params }),
+    },
+    handler: async (req, reply) => {
+      const input = (inQuery ? req.query : req.body) as Q;
+      return spec.handler(req as FastifyRequest & { params: P }, reply, stripNulls(input));
+    },
+  });
+}
+
+/** Appwrite treats a null optional param as omitted. */
+function stripNulls<Q>(input: Q): Q {
+  if (!input || typeof input !== 'object') return input;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (v !== null) out[k] = v;
+  return out as Q;
+}

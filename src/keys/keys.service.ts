@@ -1,0 +1,88 @@
+import type { Db } from '../db/schema.ts';
+import type { Clock, Random } from '../support/clock.ts';
+import { isUniqueViolation } from '../db/database.ts';
+import { AppwriteError, argumentInvalid } from '../http/errors.ts';
+import { hashSecret } from '../support/secrets.ts';
+import type { Invalidation } from '../support/invalidation.ts';
+import { KEY_SCOPES, toApiKey, type ApiKey } from './keys.ts';
+import { findKeyBySecretHash, insertKey, touchKey } from './keys.repository.ts';
+
+const DAY_MS = 86_400_000;
+const CACHE_LIMIT = 10_000;
+
+export class KeysService {
+  private cache = new Map<string, ApiKey>();
+
+  constructor(
+    private db: Db,
+    private clock: Clock,
+    private random: Random,
+    private invalidation: Invalidation,
+  ) {
+    invalidation.on('key', (projectId) => {
+      if (projectId === '*') this.cache.clear();
+      else for (const [h, k] of this.cache) if (k.projectId === projectId) this.cache.delete(h);
+    });
+  }
+
+  async create(input: { projectId: string; id: string; name: string; scopes: string[]; expire: number | null }): Promise<ApiKey> {
+    const scopes = [...new Set(input.scopes)];
+    const unknown = scopes.find((s) => !(KEY_SCOPES as readonly string[]).includes(s));
+    if (unknown) throw argumentInvalid('scopes', `Value must a valid array and Value must be one of (${KEY_SCOPES.join(', ')})`);
+    const secret = 'standard_' + this.random.bytes(128).toString('hex');
+    const now = this.clock.now();
+    const row = {
+      project_id: input.projectId,
+      id: input.id,
+      name: input.name,
+      scopes: JSON.stringify(scopes),
+      secret_hash: hashSecret(secret),
+      expire: input.expire,
+      accessed_at: null,
+      sdks: '[]',
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await insertKey(this.db, row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppwriteError('key_already_exists');
+      throw err;
+    }
+    return { ...toApiKey({ ...row, seq: 0 }), secret };
+  }
+
+  /**
+   * Resolves the X-Appwrite-Key header for a project. A standard key that is unknown or belongs to
+   * another project is 401 user_unauthorized, as in Appwrite; other prefixes stay guests.
+   */
+  async authenticate(projectId: string, header: string, sdkName: string | undefined): Promise<ApiKey | null> {
+    const type = header.includes('_') ? header.slice(0, header.indexOf('_')) : 'standard';
+    if (type !== 'standard') return null;
+    const secretHash = hashSecret(header.includes('_') ? header : `standard_${header}`);
+    let key = this.cache.get(secretHash);
+    if (!key) {
+      const row = await findKeyBySecretHash(this.db, secretHash);
+      if (!row) throw new AppwriteError('user_unauthorized');
+      key = toApiKey(row);
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(secretHash, key);
+    }
+    if (key.projectId !== projectId) throw new AppwriteError('user_unauthorized');
+    const now = this.clock.now();
+    if (key.expire !== null && key.expire < now) throw new AppwriteError('project_key_expired');
+    await this.recordUse(key, secretHash, now, sdkName);
+    return key;
+  }
+
+  /** accessedAt is refreshed at most once a day; new SDK names are remembered. */
+  private async recordUse(key: ApiKey, secretHash: string, now: number, sdkName: string | undefined) {
+    const newSdk = sdkName && !key.sdks.includes(sdkName);
+    if (!newSdk && key.accessedAt !== null && now - key.accessedAt < DAY_MS) return;
+    const sdks = newSdk ? [...key.sdks, sdkName] : key.sdks;
+    const row = await findKeyBySecretHash(this.db, secretHash);
+    if (!row) return;
+    await touchKey(this.db, row.seq, now, JSON.stringify(sdks));
+    this.cache.set(secretHash, { ...key, accessedAt: now, sdks });
+  }
+}

@@ -1,0 +1,34 @@
+import { loadConfig } from './config.ts';
+import { createContainer } from './container.ts';
+import { buildApp } from './app.ts';
+import { bootstrapDefaultProject } from './projects/bootstrap.ts';
+
+async function main() {
+  const config = loadConfig();
+  const container = await createContainer(config);
+  const boot = await bootstrapDefaultProject(container);
+  const app = await buildApp(container);
+  await app.listen({ port: config.port, host: config.host });
+  const log = container.logger;
+  if (boot) log.info({ keyFile: boot.keyFile }, `created project "default" and an API key with every scope; key written to ${boot.keyFile}`);
+  log.info(`Tessera listening on http://${config.host}:${config.port}/v1 (${container.database.dialect})`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'draining');
+    const timer = setTimeout(() => process.exit(1), 10_000).unref();
+    await app.close();
+    await container.close();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

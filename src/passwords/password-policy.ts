@@ -1,0 +1,51 @@
+import type { AuthSettings } from '../projects/projects.ts';
+import { AppwriteError, argumentInvalid } from '../http/errors.ts';
+import { verifyPassword, type StoredPassword } from './passwords.ts';
+
+/** Strength policy: 400 general_argument_invalid with Appwrite's wording. */
+export function checkPasswordStrength(auths: AuthSettings, password: string, param = 'password'): void {
+  const s = auths.passwordStrength;
+  const min = Math.max(8, s.min);
+  const needs: string[] = [];
+  if (s.uppercase) needs.push('at least one uppercase letter');
+  if (s.lowercase) needs.push('at least one lowercase letter');
+  if (s.number) needs.push('at least one number');
+  if (s.symbols) needs.push('at least one symbol');
+  const ok =
+    password.length >= min &&
+    password.length <= 256 &&
+    (!s.uppercase || /\p{Lu}/u.test(password)) &&
+    (!s.lowercase || /\p{Ll}/u.test(password)) &&
+    (!s.number || /\p{N}/u.test(password)) &&
+    (!s.symbols || /[^\p{L}\p{N}\s]/u.test(password));
+  if (ok) return;
+  const tail = needs.length ? `, include ${needs.join(', ')}.` : '.';
+  throw argumentInvalid(param, `Password must be between ${min} and 256 characters long${tail}`);
+}
+
+/** Personal-data policy: the password may not contain the user's id, email, email local part, name or phone. */
+export function checkPersonalData(
+  auths: AuthSettings,
+  password: string,
+  who: { id?: string | null; email?: string | null; name?: string | null; phone?: string | null },
+): void {
+  if (!auths.personalDataCheck) return;
+  const p = password.toLowerCase();
+  const parts = [who.id, who.email, who.email?.split('@')[0], who.name, who.phone, who.phone?.replace(/^\+/, '')];
+  if (parts.some((x) => x && x.length > 0 && p.includes(x.toLowerCase()))) throw new AppwriteError('password_personal_data');
+}
+
+/** Password-history policy: the new password may not match any of the last N hashes. */
+export async function checkPasswordHistory(auths: AuthSettings, password: string, history: string[], current: StoredPassword | null): Promise<void> {
+  if (auths.passwordHistory <= 0 || history.length === 0) return;
+  const algo = current ?? { password: '', hash: 'argon2' as const, hashOptions: {} };
+  for (const old of history) {
+    if (await verifyPassword(password, { ...algo, password: old })) throw new AppwriteError('password_recently_used');
+  }
+}
+
+export function appendHistory(auths: AuthSettings, history: string[], newHash: string): string[] {
+  const n = auths.passwordHistory;
+  if (n <= 0) return [];
+  return [...history, newHash].slice(-n);
+}

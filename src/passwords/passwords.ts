@@ -1,0 +1,108 @@
+import { createCipheriv, createHash, scrypt as scryptCb, type BinaryLike, type ScryptOptions } from 'node:crypto';
+import { Algorithm, hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
+import { safeEqual } from '../support/secrets.ts';
+
+/** Appwrite's account argon2id parameters (DESIGN.md): m=7168 KiB, t=5, p=1. */
+export const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 7168, timeCost: 5, parallelism: 1 } as const;
+export const ARGON2_HASH_OPTIONS = { type: 'argon2', memory_cost: 7168, time_cost: 5, threads: 1 };
+
+export type HashAlgorithm = 'argon2' | 'bcrypt' | 'md5' | 'sha' | 'phpass' | 'scrypt' | 'scryptMod';
+
+export interface StoredPassword {
+  password: string;
+  hash: HashAlgorithm;
+  hashOptions: Record<string, unknown>;
+}
+
+export async function hashPassword(plain: string): Promise<StoredPassword> {
+  return { password: await argonHash(plain, ARGON2_OPTIONS), hash: 'argon2', hashOptions: ARGON2_HASH_OPTIONS };
+}
+
+let dummyHash: Promise<string> | null = null;
+
+/** Burns the time of one argon2id verification, so an unknown account answers as slowly as a wrong password. */
+export async function verifyDummy(plain: string): Promise<false> {
+  dummyHash ??= argonHash('tessera-dummy-password', ARGON2_OPTIONS);
+  await argonVerify(await dummyHash, plain).catch(() => false);
+  return false;
+}
+
+export const SHA_VERSIONS: Record<string, string> = {
+  sha1: 'sha1', sha224: 'sha224', sha256: 'sha256', sha384: 'sha384', 'sha512/224': 'sha512-224',
+  'sha512/256': 'sha512-256', sha512: 'sha512', 'sha3-224': 'sha3-224', 'sha3-256': 'sha3-256',
+  'sha3-384': 'sha3-384', 'sha3-512': 'sha3-512',
+};
+
+function scrypt(password: BinaryLike, salt: BinaryLike, keylen: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+/** Checks a password against any stored algorithm Appwrite can import. Malformed stored hashes just fail. */
+export async function verifyPassword(plain: string, stored: StoredPassword): Promise<boolean> {
+  try {
+    switch (stored.hash) {
+      case 'argon2':
+        return await argonVerify(stored.password, plain);
+      case 'bcrypt':
+        return await bcrypt.compare(plain, stored.password.replace(/^\$2y\$/, '$2b$'));
+      case 'md5':
+        return safeEqual(createHash('md5').update(plain).digest('hex'), stored.password.toLowerCase());
+      case 'sha': {
+        const algo = SHA_VERSIONS[String(stored.hashOptions.version ?? 'sha3-512')] ?? 'sha3-512';
+        return safeEqual(createHash(algo).update(plain).digest('hex'), stored.password.toLowerCase());
+      }
+      case 'phpass':
+        return verifyPhpass(plain, stored.password);
+      case 'scrypt': {
+        const o = stored.hashOptions as { salt: string; costCpu: number; costMemory: number; costParallel: number; length: number };
+        const N = Number(o.costCpu), r = Number(o.costMemory), p = Number(o.costParallel);
+        const key = await scrypt(plain, String(o.salt), Number(o.length), { N, r, p, maxmem: 256 * N * r + 16 * 1024 * 1024 });
+        return safeEqual(key.toString('hex'), stored.password.toLowerCase());
+      }
+      case 'scryptMod': {
+        const o = stored.hashOptions as { salt: string; saltSeparator: string; signerKey: string };
+        const salt = Buffer.concat([Buffer.from(o.salt, 'base64'), Buffer.from(o.saltSeparator, 'base64')]);
+        const derived = await scrypt(plain, salt, 64, { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+        const cipher = createCipheriv('aes-256-ctr', derived.subarray(0, 32), Buffer.alloc(16));
+        const out = Buffer.concat([cipher.update(Buffer.from(o.signerKey, 'base64')), cipher.final()]);
+        return safeEqual(out.toString('base64'), stored.password);
+      }
+      default:
+        return false;
+    }
+  } catch {
+    return false;
+  }
+}
+
+const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** WordPress-style portable phpass ($P$/$H$), with bcrypt hashes handed to bcrypt. */
+async function verifyPhpass(plain: string, stored: string): Promise<boolean> {
+  if (stored.startsWith('$2')) return bcrypt.compare(plain, stored.replace(/^\$2y\$/, '$2b$'));
+  if (!/^\$[PH]\$/.test(stored) || stored.length !== 34) return false;
+  const countLog2 = ITOA64.indexOf(stored[3]);
+  if (countLog2 < 7 || countLog2 > 30) return false;
+  const salt = stored.slice(4, 12);
+  let hash = createHash('md5').update(salt + plain).digest();
+  for (let i = 0; i < 1 << countLog2; i++) hash = createHash('md5').update(Buffer.concat([hash, Buffer.from(plain)])).digest();
+  return safeEqual(stored.slice(0, 12) + encode64(hash, 16), stored);
+}
+
+function encode64(input: Buffer, count: number): string {
+  let out = '';
+  let i = 0;
+  do {
+    let value = input[i++];
+    out += ITOA64[value & 0x3f];
+    if (i < count) value |= input[i] << 8;
+    out += ITOA64[(value >> 6) & 0x3f];
+    if (i++ >= count) break;
+    if (i < count) value |= input[i] << 16;
+    out += ITOA64[(value >> 12) & 0x3f];
+    if (i++ >= count) break;
+    out += ITOA64[(value >> 18) & 0x3f];
+  } while (i < count);
+  return out;
+}

@@ -1,0 +1,43 @@
+import type { Db } from '../db/schema.ts';
+import type { Clock } from '../support/clock.ts';
+import { isUniqueViolation } from '../db/database.ts';
+import { AppwriteError } from '../http/errors.ts';
+import type { Invalidation } from '../support/invalidation.ts';
+import { DEFAULT_AUTHS, type Project } from './projects.ts';
+import { findProjectById, insertProject } from './projects.repository.ts';
+
+const PROJECT_TTL_MS = 5_000;
+
+export class ProjectsService {
+  private cache = new Map<string, { project: Project; at: number }>();
+
+  constructor(
+    private db: Db,
+    private clock: Clock,
+    invalidation: Invalidation,
+  ) {
+    invalidation.on('project', (projectId) => (projectId === '*' ? this.cache.clear() : this.cache.delete(projectId)));
+  }
+
+  /** Projects are read on every request; a short-lived per-process copy keeps that off the database. */
+  async get(id: string): Promise<Project | null> {
+    const hit = this.cache.get(id);
+    const now = this.clock.now();
+    if (hit && now - hit.at < PROJECT_TTL_MS) return hit.project;
+    const project = await findProjectById(this.db, id);
+    if (project) this.cache.set(id, { project, at: now });
+    else this.cache.delete(id);
+    return project;
+  }
+
+  async create(id: string, name: string): Promise<Project> {
+    const now = this.clock.now();
+    try {
+      await insertProject(this.db, { id, name, settings: { auths: { ...DEFAULT_AUTHS } }, now });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppwriteError('project_already_exists');
+      throw err;
+    }
+    return (await findProjectById(this.db, id))!;
+  }
+}

@@ -1,0 +1,26 @@
+import { sql } from 'kysely';
+import type { Executor } from '../db/schema.ts';
+
+/** Counts one hit in a fixed window with a single upsert; returns the count inside the window. */
+export async function hitWindow(db: Executor, key: string, windowStart: number): Promise<number> {
+  const row = await db
+    .insertInto('rate_limits')
+    .values({ key, window_start: windowStart, count: 1 })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        count: sql`case when rate_limits.window_start = ${windowStart} then rate_limits.count + 1 else 1 end`,
+        window_start: windowStart,
+      }),
+    )
+    .returning('count')
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function resetKeys(db: Executor, keys: string[]): Promise<void> {
+  if (keys.length) await db.deleteFrom('rate_limits').where('key', 'in', keys).execute();
+}
+
+export async function deleteWindowsBefore(db: Executor, windowStart: number): Promise<void> {
+  await db.deleteFrom('rate_limits').where('window_start', '<', windowStart).execute();
+}

@@ -1,0 +1,53 @@
+import type { Db } from '../db/schema.ts';
+import type { Clock } from '../support/clock.ts';
+import { AppwriteError } from '../http/errors.ts';
+import { abuseKey, type AbuseContext, type AbuseRule } from './rate-limits.ts';
+import { hitWindow, resetKeys } from './rate-limits.repository.ts';
+
+export interface AbuseVerdict {
+  keys: string[];
+  limit: number;
+  remaining: number;
+  reset: number;
+}
+
+/**
+ * Fixed-window abuse limits kept in the database, so they hold across processes. Every rule of a
+ * route counts; the tightest one is reported in X-RateLimit-* headers.
+ */
+export class RateLimitsService {
+  constructor(
+    private db: Db,
+    private clock: Clock,
+    readonly enabled: boolean,
+  ) {}
+
+  async check(projectId: string, rules: AbuseRule[], ctx: AbuseContext): Promise<AbuseVerdict | null> {
+    if (!this.enabled || rules.length === 0) return null;
+    const nowS = Math.floor(this.clock.now() / 1000);
+    let verdict: AbuseVerdict | null = null;
+    let exceeded = false;
+    const keys: string[] = [];
+    for (const rule of rules) {
+      const windowStart = Math.floor(nowS / rule.period) * rule.period;
+      const key = `${projectId}|${abuseKey(rule.key, ctx)}`;
+      keys.push(key);
+      const count = await hitWindow(this.db, key, windowStart);
+      const remaining = Math.max(0, rule.limit - count);
+      if (count > rule.limit) exceeded = true;
+      if (!verdict || remaining < verdict.remaining) verdict = { keys, limit: rule.limit, remaining, reset: windowStart + rule.period };
+    }
+    verdict!.keys = keys;
+    if (exceeded) {
+      const err = new AppwriteError('general_rate_limit_exceeded');
+      (err as any).rateLimit = verdict;
+      throw err;
+    }
+    return verdict;
+  }
+
+  /** After a successful login the route's counters start over (Appwrite's abuse-reset). */
+  reset(keys: string[]): Promise<void> {
+    return resetKeys(this.db, keys);
+  }
+}

@@ -1,0 +1,72 @@
+import type { Invalidation } from '../support/invalidation.ts';
+import type { SessionRow } from './sessions.ts';
+import type { UserRow } from '../users/users.ts';
+
+export interface CachedCaller {
+  session: SessionRow;
+  user: UserRow;
+}
+
+/**
+ * Bounded per-process map from a session secret's hash to its session and user, so that checking a
+ * session skips the database on a warm hit. Every write that changes a user or ends one of its
+ * sessions publishes a 'user' invalidation, which drops that user's entries here and, through
+ * PostgreSQL NOTIFY, in every other process.
+ */
+export class SessionCache {
+  private byHash = new Map<string, CachedCaller>();
+  private hashesByUser = new Map<string, Set<string>>();
+
+  constructor(
+    invalidation: Invalidation,
+    private readonly limit = 50_000,
+  ) {
+    invalidation.on('user', (projectId, userId) => {
+      if (projectId === '*') this.clear();
+      else this.dropUser(projectId, userId);
+    });
+    invalidation.on('project', (projectId) => {
+      if (projectId === '*') this.clear();
+      else for (const [h, c] of this.byHash) if (c.user.project_id === projectId) this.delete(h, c);
+    });
+  }
+
+  get(hash: string): CachedCaller | undefined {
+    return this.byHash.get(hash);
+  }
+
+  set(hash: string, entry: CachedCaller): void {
+    if (this.byHash.size >= this.limit) {
+      // Evict the oldest insertion (Map keeps insertion order).
+      const oldest = this.byHash.keys().next().value as string;
+      this.delete(oldest, this.byHash.get(oldest)!);
+    }
+    this.byHash.set(hash, entry);
+    const key = userKey(entry.user.project_id, entry.user.id);
+    let set = this.hashesByUser.get(key);
+    if (!set) this.hashesByUser.set(key, (set = new Set()));
+    set.add(hash);
+  }
+
+  dropUser(projectId: string, userId: string): void {
+    const key = userKey(projectId, userId);
+    for (const h of this.hashesByUser.get(key) ?? []) this.byHash.delete(h);
+    this.hashesByUser.delete(key);
+  }
+
+  clear(): void {
+    this.byHash.clear();
+    this.hashesByUser.clear();
+  }
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  private delete(hash: string, entry: CachedCaller) {
+    this.byHash.delete(hash);
+    this.hashesByUser.get(userKey(entry.user.project_id, entry.user.id))?.delete(hash);
+  }
+}
+
+const userKey = (projectId: string, userId: string) => `${projectId}\u0000${userId}`;

@@ -1,0 +1,100 @@
+import type { Updateable } from 'kysely';
+import type { Executor, SessionsTable } from '../db/schema.ts';
+import type { SessionRow } from './sessions.ts';
+import type { UserRow } from '../users/users.ts';
+
+export async function insertSession(db: Executor, row: Omit<SessionRow, 'seq'>): Promise<SessionRow> {
+  return db.insertInto('sessions').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Session and its user in one query: the hot path of every authenticated request. */
+export async function findSessionWithUser(
+  db: Executor,
+  projectId: string,
+  secretHash: string,
+): Promise<{ session: SessionRow; user: UserRow } | undefined> {
+  const session = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('secret_hash', '=', secretHash)
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
+  if (!session) return undefined;
+  const user = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', session.user_id)
+    .executeTakeFirst();
+  return user ? { session, user } : undefined;
+}
+
+export async function findUserSession(db: Executor, projectId: string, userId: string, id: string): Promise<SessionRow | undefined> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', userId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function listUserSessions(db: Executor, projectId: string, userId: string): Promise<SessionRow[]> {
+  return db.selectFrom('sessions').selectAll().where('project_id', '=', projectId).where('user_id', '=', userId).orderBy('seq').execute();
+}
+
+export async function newestUserSession(db: Executor, projectId: string, userId: string): Promise<SessionRow | undefined> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', userId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function deleteUserSession(db: Executor, projectId: string, userId: string, id: string): Promise<boolean> {
+  const r = await db
+    .deleteFrom('sessions')
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', userId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Deletes the user's sessions, except the one given. */
+export async function deleteUserSessions(db: Executor, projectId: string, userId: string, exceptId?: string): Promise<number> {
+  let q = db.deleteFrom('sessions').where('project_id', '=', projectId).where('user_id', '=', userId);
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  const r = await q.executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** Keeps the newest `limit` sessions of a user, deleting the oldest. */
+export async function trimUserSessions(db: Executor, projectId: string, userId: string, limit: number): Promise<number> {
+  const keep = db
+    .selectFrom('sessions')
+    .select('seq')
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', userId)
+    .orderBy('seq', 'desc')
+    .limit(limit);
+  const r = await db
+    .deleteFrom('sessions')
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', userId)
+    .where('seq', 'not in', keep)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export async function updateSession(
+  db: Executor,
+  projectId: string,
+  id: string,
+  changes: Updateable<SessionsTable>,
+): Promise<SessionRow | undefined> {
+  return db.updateTable('sessions').set(changes).where('project_id', '=', projectId).where('id', '=', id).returningAll().executeTakeFirst();
+}

@@ -1,0 +1,195 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Container } from '../container.ts';
+import { route } from '../http/route.ts';
+import { P, T } from '../http/params.ts';
+import { AppwriteError } from '../http/errors.ts';
+import { listModel, sessionModel } from '../http/models.ts';
+import { clearSessionCookies, clientInfo, setSessionCookies } from '../http/cookies.ts';
+import { wantsTotal } from '../http/queries.ts';
+import type { IssuedSession } from './sessions.service.ts';
+import { me } from '../accounts/accounts.routes.ts';
+
+const urlIp = (limit: number) => [{ limit, period: 3600, key: 'url:{url},ip:{ip}' }];
+const tokenAbuse = [{ limit: 10, period: 3600, key: 'ip:{ip},userId:{param-userId}' }];
+const UserPath = T.Object({ userId: P.uid() });
+const UserSessionPath = T.Object({ userId: P.uid(), sessionId: P.uid() });
+
+/** A caller that already has a session may not open another one (Appwrite: user_session_already_exists). */
+function assertNoSession(req: FastifyRequest) {
+  if (req.caller.role === 'users' && req.caller.session && !req.caller.viaJwt) throw new AppwriteError('user_session_already_exists');
+}
+
+/** 201 Session with cookies; the secret (cookie value) is in the body only for API-key callers. */
+function sendNewSession(req: FastifyRequest, reply: FastifyReply, issued: IssuedSession) {
+  const projectId = req.caller.project.id;
+  setSessionCookies(req, reply, projectId, issued.secret, issued.session.expire);
+  const secret = req.caller.role === 'keys' ? issued.secret : '';
+  return reply.code(201).send(sessionModel(issued.session, { current: true, secret }));
+}
+
+/** `current` means the session authenticating this request. */
+function sessionIdParam(req: FastifyRequest, id: string): string {
+  if (id !== 'current') return id;
+  const current = req.caller.session;
+  if (!current) throw new AppwriteError('user_session_not_found');
+  return current.id;
+}
+
+export function sessionRoutes(c: Container) {
+  return async (app: FastifyInstance) => {
+    // --- Account: creating sessions ---
+    for (const url of ['/account/sessions/email', '/account/sessions']) {
+      route<{}, { email: string; password: string }>(app, {
+        method: 'POST',
+        url,
+        meta: { scope: 'sessions.write', authMethod: 'email-password', abuse: [{ limit: 10, period: 3600, key: 'url:{url},email:{param-email}' }], abuseReset: true },
+        params: T.Object({ email: P.email(), password: P.password() }),
+        handler: async (req, reply, input) => {
+          assertNoSession(req);
+          const issued = await c.accounts.createEmailPasswordSession(req.caller.project, input.email, input.password, clientInfo(req));
+          return sendNewSession(req, reply, issued);
+        },
+      });
+    }
+
+    route(app, {
+      method: 'POST',
+      url: '/account/sessions/anonymous',
+      meta: { scope: 'sessions.write', authMethod: 'anonymous', abuse: [{ limit: 50, period: 3600, key: 'ip:{ip}' }] },
+      handler: async (req, reply) => {
+        assertNoSession(req);
+        return sendNewSession(req, reply, await c.accounts.createAnonymousSession(req.caller.project, clientInfo(req)));
+      },
+    });
+
+    const exchanges: [string, 'POST' | 'PUT'][] = [
+      ['/account/sessions/token', 'POST'],
+      ['/account/sessions/magic-url', 'PUT'],
+      ['/account/sessions/phone', 'PUT'],
+    ];
+    for (const [url, method] of exchanges) {
+      route<{}, { userId: string; secret: string }>(app, {
+        method,
+        url,
+        meta: { scope: 'sessions.write', abuse: tokenAbuse, abuseReset: true },
+        params: T.Object({ userId: P.customId(), secret: P.text(256, 1) }),
+        handler: async (req, reply, input) => {
+          assertNoSession(req);
+          const issued = await c.accounts.createSessionFromToken(req.caller.project, input.userId, input.secret, clientInfo(req));
+          return sendNewSession(req, reply, issued);
+        },
+      });
+    }
+
+    // --- Account: reading and ending sessions ---
+    route(app, {
+      method: 'GET',
+      url: '/account/sessions',
+      meta: { scope: 'account' },
+      handler: async (req) => {
+        const rows = await c.sessions.list(req.caller.project.id, me(req).id);
+        const currentId = req.caller.session?.id;
+        return listModel('sessions', rows.length, rows.map((s) => sessionModel(s, { current: s.id === currentId })));
+      },
+    });
+
+    route(app, {
+      method: 'DELETE',
+      url: '/account/sessions',
+      meta: { scope: 'account', abuse: urlIp(100) },
+      handler: async (req, reply) => {
+        await c.sessions.deleteAll(req.caller.project.id, me(req).id);
+        clearSessionCookies(req, reply, req.caller.project.id, c.clock.now());
+        return reply.code(204).send();
+      },
+    });
+
+    route<{ sessionId: string }>(app, {
+      method: 'GET',
+      url: '/account/sessions/:sessionId',
+      meta: { scope: 'account' },
+      path: T.Object({ sessionId: T.String({ maxLength: 36 }) }),
+      handler: async (req) => {
+        const id = sessionIdParam(req, req.params.sessionId);
+        const s = await c.sessions.get(req.caller.project.id, me(req).id, id);
+        return sessionModel(s, { current: s.id === req.caller.session?.id });
+      },
+    });
+
+    route<{ sessionId: string }>(app, {
+      method: 'PATCH',
+      url: '/account/sessions/:sessionId',
+      meta: { scope: 'account', abuse: urlIp(10) },
+      path: T.Object({ sessionId: T.String({ maxLength: 36 }) }),
+      handler: async (req) => {
+        const id = sessionIdParam(req, req.params.sessionId);
+        const s = await c.sessions.extend(req.caller.project, me(req).id, id);
+        return sessionModel(s, { current: s.id === req.caller.session?.id });
+      },
+    });
+
+    route<{ sessionId: string }>(app, {
+      method: 'DELETE',
+      url: '/account/sessions/:sessionId',
+      meta: { scope: 'account', abuse: urlIp(100) },
+      path: T.Object({ sessionId: T.String({ maxLength: 36 }) }),
+      handler: async (req, reply) => {
+        const id = sessionIdParam(req, req.params.sessionId);
+        await c.sessions.delete(req.caller.project.id, me(req).id, id);
+        if (id === req.caller.session?.id) clearSessionCookies(req, reply, req.caller.project.id, c.clock.now());
+        return reply.code(204).send();
+      },
+    });
+
+    // --- Users API: sessions of any user ---
+    route<{ userId: string }, { total?: boolean }>(app, {
+      method: 'GET',
+      url: '/users/:userId/sessions',
+      meta: { scope: ['users.read', 'sessions.read'] },
+      path: UserPath,
+      params: T.Object({ total: P.opt(P.bool()) }),
+      handler: async (req, _reply, input) => {
+        const user = await c.users.get(req.caller.project.id, req.params.userId);
+        const rows = await c.sessions.list(req.caller.project.id, user.id);
+        return listModel('sessions', wantsTotal(input.total) ? rows.length : 0, rows.map((s) => sessionModel(s, { current: false })));
+      },
+    });
+
+    route<{ userId: string }>(app, {
+      method: 'POST',
+      url: '/users/:userId/sessions',
+      meta: { scope: ['users.write', 'sessions.write'] },
+      path: UserPath,
+      handler: async (req, reply) => {
+        const { project } = req.caller;
+        const user = await c.users.get(project.id, req.params.userId);
+        const issued = await c.sessions.issue(project, user, { userId: user.id, provider: 'server', factors: ['server'], ...clientInfo(req) }, false);
+        return reply.code(201).send(sessionModel(issued.session, { current: false, secret: issued.secret }));
+      },
+    });
+
+    route<{ userId: string }>(app, {
+      method: 'DELETE',
+      url: '/users/:userId/sessions',
+      meta: { scope: ['users.write', 'sessions.write'] },
+      path: UserPath,
+      handler: async (req, reply) => {
+        const user = await c.users.get(req.caller.project.id, req.params.userId);
+        await c.sessions.deleteAll(req.caller.project.id, user.id);
+        return reply.code(204).send();
+      },
+    });
+
+    route<{ userId: string; sessionId: string }>(app, {
+      method: 'DELETE',
+      url: '/users/:userId/sessions/:sessionId',
+      meta: { scope: ['users.write', 'sessions.write'] },
+      path: UserSessionPath,
+      handler: async (req, reply) => {
+        const user = await c.users.get(req.caller.project.id, req.params.userId);
+        await c.sessions.delete(req.caller.project.id, user.id, req.params.sessionId);
+        return reply.code(204).send();
+      },
+    });
+  };
+}

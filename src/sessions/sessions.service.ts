@@ -1,0 +1,142 @@
+import type { Database } from '../db/database.ts';
+import type { Executor } from '../db/schema.ts';
+import type { Clock, Random } from '../support/clock.ts';
+import type { Invalidation } from '../support/invalidation.ts';
+import type { Project } from '../projects/projects.ts';
+import type { UserRow } from '../users/users.ts';
+import { AppwriteError } from '../http/errors.ts';
+import { uniqueId } from '../support/ids.ts';
+import { decodeSessionSecret, encodeSessionSecret, hashSecret, safeEqual } from '../support/secrets.ts';
+import { lockUser, updateUser } from '../users/users.repository.ts';
+import { SessionCache, type CachedCaller } from './session-cache.ts';
+import type { NewSession, SessionRow } from './sessions.ts';
+import {
+  deleteUserSession,
+  deleteUserSessions,
+  findSessionWithUser,
+  findUserSession,
+  insertSession,
+  listUserSessions,
+  trimUserSessions,
+  updateSession,
+} from './sessions.repository.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface IssuedSession {
+  session: SessionRow;
+  /** The cookie value: base64 {id, secret}. Never stored. */
+  secret: string;
+}
+
+export class SessionsService {
+  constructor(
+    private database: Database,
+    private clock: Clock,
+    private random: Random,
+    private invalidation: Invalidation,
+    readonly cache: SessionCache,
+  ) {}
+
+  /** Resolves a cookie / X-Appwrite-Session value to its live session and user, or null (guest). */
+  async authenticate(projectId: string, value: string): Promise<CachedCaller | null> {
+    const decoded = decodeSessionSecret(value);
+    if (!decoded) return null;
+    const hash = hashSecret(decoded.secret);
+    let hit = this.cache.get(hash);
+    if (!hit) {
+      const found = await findSessionWithUser(this.database.db, projectId, hash);
+      if (!found) return null;
+      hit = found;
+      this.cache.set(hash, hit);
+    }
+    const { session, user } = hit;
+    if (session.project_id !== projectId || user.id !== decoded.id || !safeEqual(session.secret_hash, hash)) return null;
+    if (session.expire <= this.clock.now()) return null;
+    await this.refreshAccessedAt(hit);
+    return hit;
+  }
+
+  /** accessedAt moves at most once a day; the cached copy is updated in place. */
+  private async refreshAccessedAt(hit: CachedCaller) {
+    const now = this.clock.now();
+    if (hit.user.accessed_at !== null && now - hit.user.accessed_at < DAY_MS) return;
+    hit.user = { ...hit.user, accessed_at: now };
+    await updateUser(this.database.db, hit.user.project_id, hit.user.id, { accessed_at: now });
+  }
+
+  /**
+   * Creates a session inside the caller's transaction. With `applyLimit`, the user's oldest
+   * sessions beyond the project's limit are deleted in the same transaction, after the user row is
+   * locked, so concurrent logins cannot overshoot the limit.
+   */
+  async issueIn(trx: Executor, project: Project, user: UserRow, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
+    await lockUser(trx, project.id, user.id, this.database.dialect);
+    const now = this.clock.now();
+    const secret = this.random.bytes(128).toString('hex');
+    const session = await insertSession(trx, {
+      project_id: project.id,
+      id: uniqueId(this.clock, this.random),
+      user_id: user.id,
+      secret_hash: hashSecret(secret),
+      provider: input.provider,
+      provider_uid: input.providerUid ?? '',
+      provider_access_token: '',
+      provider_refresh_token: '',
+      provider_access_token_expiry: null,
+      ip: input.ip,
+      user_agent: input.userAgent,
+      country_code: '--',
+      factors: JSON.stringify(input.factors),
+      mfa_updated_at: null,
+      expire: now + project.settings.auths.duration * 1000,
+      created_at: now,
+      updated_at: now,
+    });
+    const limit = project.settings.auths.maxSessions;
+    if (applyLimit && limit > 0) await trimUserSessions(trx, project.id, user.id, limit);
+    return { session, secret: encodeSessionSecret(user.id, secret) };
+  }
+
+  async issue(project: Project, user: UserRow, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
+    const issued = await this.database.db.transaction().execute((trx) => this.issueIn(trx, project, user, input, applyLimit));
+    await this.userChanged(project.id, user.id);
+    return issued;
+  }
+
+  list(projectId: string, userId: string): Promise<SessionRow[]> {
+    return listUserSessions(this.database.db, projectId, userId);
+  }
+
+  async get(projectId: string, userId: string, sessionId: string): Promise<SessionRow> {
+    const s = await findUserSession(this.database.db, projectId, userId, sessionId);
+    if (!s) throw new AppwriteError('user_session_not_found');
+    return s;
+  }
+
+  async delete(projectId: string, userId: string, sessionId: string): Promise<void> {
+    const deleted = await deleteUserSession(this.database.db, projectId, userId, sessionId);
+    if (!deleted) throw new AppwriteError('user_session_not_found');
+    await this.userChanged(projectId, userId);
+  }
+
+  async deleteAll(projectId: string, userId: string, exceptId?: string): Promise<void> {
+    await deleteUserSessions(this.database.db, projectId, userId, exceptId);
+    await this.userChanged(projectId, userId);
+  }
+
+  /** PATCH /account/sessions/{id}: the session lives another full duration from now. */
+  async extend(project: Project, userId: string, sessionId: string): Promise<SessionRow> {
+    await this.get(project.id, userId, sessionId);
+    const now = this.clock.now();
+    const s = await updateSession(this.database.db, project.id, sessionId, { expire: now + project.settings.auths.duration * 1000, updated_at: now });
+    if (!s) throw new AppwriteError('user_session_not_found');
+    await this.userChanged(project.id, userId);
+    return s;
+  }
+
+  /** Drops cached copies of this user's sessions here and in every other process. */
+  userChanged(projectId: string, userId: string): Promise<void> {
+    return this.invalidation.publish('user', projectId, userId);
+  }
+}

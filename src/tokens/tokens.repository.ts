@@ -1,0 +1,23 @@
+import type { Executor } from '../db/schema.ts';
+import type { TokenRow } from './tokens.ts';
+
+export async function insertToken(db: Executor, row: Omit<TokenRow, 'seq'>): Promise<TokenRow> {
+  return db.insertInto('tokens').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findLiveTokens(db: Executor, projectId: string, userId: string, types: number[], now: number): Promise<TokenRow[]> {
+  return db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', userId)
+    .where('type', 'in', types)
+    .where('expire', '>', now)
+    .execute();
+}
+
+/** Single-use consumption: only the request whose delete removes the row may use the token. */
+export async function consumeToken(db: Executor, projectId: string, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('tokens').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}

@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify';
+import type { Container } from '../container.ts';
+import { route } from '../http/route.ts';
+import { P, T } from '../http/params.ts';
+import { tokenModel } from '../http/models.ts';
+import { clientInfo } from '../http/cookies.ts';
+
+export function tokenRoutes(c: Container) {
+  return async (app: FastifyInstance) => {
+    route<{ userId: string }, { length?: number; expire?: number }>(app, {
+      method: 'POST',
+      url: '/users/:userId/tokens',
+      meta: { scope: 'users.write' },
+      path: T.Object({ userId: P.uid() }),
+      params: T.Object({ length: P.opt(P.int(4, 128)), expire: P.opt(P.int(60, 31536000)) }),
+      handler: async (req, reply, input) => {
+        const { ip, userAgent } = clientInfo(req);
+        const issued = await c.users.createToken(req.caller.project.id, req.params.userId, input.length ?? 6, input.expire ?? 900, ip, userAgent);
+        return reply.code(201).send(tokenModel(issued.token, req.caller.role === 'keys' ? issued.secret : ''));
+      },
+    });
+  };
+}

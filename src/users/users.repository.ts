@@ -1,0 +1,84 @@
+import type { Updateable } from 'kysely';
+import type { Executor, UsersTable } from '../db/schema.ts';
+import type { NewUser, UserRow } from './users.ts';
+import { searchText } from './users.ts';
+
+export async function insertUser(db: Executor, projectId: string, u: NewUser, now: number): Promise<UserRow> {
+  return db
+    .insertInto('users')
+    .values({
+      project_id: projectId,
+      id: u.id,
+      name: u.name,
+      email: u.email,
+      phone: u.phone,
+      password: u.password?.password ?? null,
+      hash: u.password?.hash ?? 'argon2',
+      hash_options: JSON.stringify(u.password?.hashOptions ?? { type: 'argon2', memory_cost: 7168, time_cost: 5, threads: 1 }),
+      password_history: JSON.stringify(u.password && u.passwordSet ? [u.password.password] : []),
+      password_update: u.password && u.passwordSet ? now : null,
+      registration: now,
+      status: 1,
+      labels: '[]',
+      email_verification: u.emailVerification ? 1 : 0,
+      phone_verification: 0,
+      mfa: 0,
+      prefs: '{}',
+      accessed_at: now,
+      impersonator: 0,
+      search: searchText(u),
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findUserById(db: Executor, projectId: string, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function findUserByEmail(db: Executor, projectId: string, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('email', '=', email).executeTakeFirst();
+}
+
+export async function findUserByPhone(db: Executor, projectId: string, phone: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('phone', '=', phone).executeTakeFirst();
+}
+
+/** Updates the given columns and returns the new row (undefined when the user is gone). */
+export async function updateUser(
+  db: Executor,
+  projectId: string,
+  id: string,
+  changes: Updateable<UsersTable>,
+): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set(changes)
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Locks the user row for the rest of the transaction on PostgreSQL (SQLite writers are serialised anyway). */
+export async function lockUser(db: Executor, projectId: string, id: string, dialect: 'sqlite' | 'postgres'): Promise<UserRow | undefined> {
+  let q = db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', '=', id);
+  if (dialect === 'postgres') q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export async function deleteUser(db: Executor, projectId: string, id: string): Promise<boolean> {
+  const res = await db.deleteFrom('users').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+export async function countUsers(db: Executor, projectId: string): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,179 @@
+import type { FastifyInstance } from 'fastify';
+import type { Container } from '../container.ts';
+import { route } from '../http/route.ts';
+import { P, T } from '../http/params.ts';
+import { AppwriteError } from '../http/errors.ts';
+import { listModel, userModel } from '../http/models.ts';
+import { parseQueries, wantsTotal, type AttributeMap } from '../http/queries.ts';
+import { checkPrefs } from '../accounts/accounts.routes.ts';
+import { newestUserSession, findUserSession } from '../sessions/sessions.repository.ts';
+import { importRoutes } from './users.import.routes.ts';
+
+const USER_ATTRIBUTES: AttributeMap = {
+  name: { column: 'name', type: 'string' },
+  email: { column: 'email', type: 'string' },
+  phone: { column: 'phone', type: 'string' },
+  status: { column: 'status', type: 'bool' },
+  passwordUpdate: { column: 'password_update', type: 'date' },
+  registration: { column: 'registration', type: 'date' },
+  emailVerification: { column: 'email_verification', type: 'bool' },
+  phoneVerification: { column: 'phone_verification', type: 'bool' },
+  labels: { column: 'labels', type: 'array' },
+  impersonator: { column: 'impersonator', type: 'bool' },
+  accessedAt: { column: 'accessed_at', type: 'date' },
+};
+
+const UserPath = T.Object({ userId: P.uid() });
+const Label = T.String({ pattern: '^[A-Za-z0-9]{1,36}$', description: 'Value must be a valid string and at least 1 chars and no longer than 36 chars' });
+
+export function userRoutes(c: Container) {
+  return async (app: FastifyInstance) => {
+    await importRoutes(c)(app);
+
+    route<{}, { queries?: string[]; search?: string; total?: boolean }>(app, {
+      method: 'GET',
+      url: '/users',
+      meta: { scope: 'users.read' },
+      params: T.Object({ queries: P.opt(P.array(T.String(), 100)), search: P.opt(P.text(256)), total: P.opt(P.bool()) }),
+      handler: async (req, _reply, input) => {
+        const query = parseQueries(input.queries, USER_ATTRIBUTES);
+        const { rows, total } = await c.users.list(req.caller.project.id, query, input.search, wantsTotal(input.total));
+        return listModel('users', total, rows.map(userModel));
+      },
+    });
+
+    route<{}, { userId: string; email?: string; phone?: string; password?: string; name?: string }>(app, {
+      method: 'POST',
+      url: '/users',
+      meta: { scope: 'users.write' },
+      params: T.Object({
+        userId: P.customId(),
+        email: P.opt(P.email()),
+        phone: P.opt(P.phone()),
+        password: P.opt(P.password()),
+        name: P.opt(P.text(128)),
+      }),
+      handler: async (req, reply, input) => reply.code(201).send(userModel(await c.users.create(req.caller.project, input))),
+    });
+
+    route<{ userId: string }>(app, {
+      method: 'GET',
+      url: '/users/:userId',
+      meta: { scope: 'users.read' },
+      path: UserPath,
+      handler: async (req) => userModel(await c.users.get(req.caller.project.id, req.params.userId)),
+    });
+
+    route<{ userId: string }>(app, {
+      method: 'DELETE',
+      url: '/users/:userId',
+      meta: { scope: 'users.write' },
+      path: UserPath,
+      handler: async (req, reply) => {
+        await c.users.delete(req.caller.project.id, req.params.userId);
+        return reply.code(204).send();
+      },
+    });
+
+    const pid = (req: { caller: { project: { id: string } } }) => req.caller.project.id;
+
+    route<{ userId: string }, { name: string }>(app, {
+      method: 'PATCH',
+      url: '/users/:userId/name',
+      meta: { scope: 'users.write' },
+      path: UserPath,
+      params: T.Object({ name: P.text(128) }),
+      handler: async (req, _r, input) => userModel(await c.users.updateName(pid(req), req.params.userId, input.name)),
+    });
+
+    route<{ userId: string }, { email: string }>(app, {
+      method: 'PATCH',
+      url: '/users/:userId/email',
+      meta: { scope: 'users.write' },
+      path: UserPath,
+      params: T.Object({ email: T.Union([P.email(), T.Literal('')], { description: 'Value must be a valid email address' }) }),
+      handler: async (req, _r, input) => userModel(await c.users.updateEmail(pid(req), req.params.userId, input.email)),
+    });
+
+    route<{ userId: string }, { number: string }>(app, {
+      method: 'PATCH',
+      url: '/users/:userId/phone',
+      meta: { scope: 'users.write' },
+      path: UserPath,
+      params: T.Object({ number: T.Union([P.phone(), T.Literal('')], { description: P.phone().description }) }),
+      handler: async (req, _r, input) => userModel(await c.users.updatePhone(pid(req), req.params.userId, input.number)),
+    });
+
+    route<{ userId: string }, { password: string }>(app, {
+      method: 'PATCH',
+      url: '/users/:userId/password',
+      meta: { scope: 'users.write' },
+      path: UserPath,
+      params: T.Object({ password: T.Union([P.password(), T.Literal('')], { description: P.password().description }) }),
+      handler: async (req, _r, input) => userModel(await c.users.updatePassword(req.caller.project, req.params.userId, input.password)),
+    });
+
+    const flag = (url: string, param: string, update: (projectId: string, userId: string, v: boolean) => Promise<any>) =>
+      route<{ userId: string }, Record<string, boolean>>(app, {
+        method: 'PATCH',
+        url,
+        meta: { scope: 'users.write' },
+        path: UserPath,
+        params: T.Object({ [param]: P.bool() }),
+        handler: async (req, _r, input) => userModel(await update(pid(req), req.params.userId, input[param])),
+      });
+    flag('/users/:userId/status', 'status', (p, u, v) => c.users.updateStatus(p, u, v));
+    flag('/users/:userId/verification', 'emailVerification', (p, u, v) => c.users.updateEmailVerification(p, u, v));
+    flag('/users/:userId/verification/phone', 'phoneVerification', (p, u, v) => c.users.updatePhoneVerification(p, u, v));
+    flag('/users/:userId/impersonator', 'impersonator', (p, u, v) => c.users.updateImpersonator(p, u, v));
+    flag('/users/:userId/mfa', 'mfa', (p, u, v) => c.users.updateMfa(p, u, v));
+
+    route<{ userId: string }, { labels: string[] }>(app, {
+      method: 'PUT',
+      url: '/users/:userId/labels',
+      meta: { scope: 'users.write' },
+      path: UserPath,
+      params: T.Object({ labels: P.array(Label, 1000) }),
+      handler: async (req, _r, input) => userModel(await c.users.updateLabels(pid(req), req.params.userId, input.labels)),
+    });
+
+    route<{ userId: string }>(app, {
+      method: 'GET',
+      url: '/users/:userId/prefs',
+      meta: { scope: 'users.read' },
+      path: UserPath,
+      handler: async (req) => userModel(await c.users.get(pid(req), req.params.userId)).prefs,
+    });
+
+    route<{ userId: string }, { prefs: Record<string, unknown> }>(app, {
+      method: 'PATCH',
+      url: '/users/:userId/prefs',
+      meta: { scope: 'users.write' },
+      path: UserPath,
+      params: T.Object({ prefs: P.object() }),
+      handler: async (req, _r, input) => {
+        checkPrefs(input.prefs);
+        return userModel(await c.users.updatePrefs(pid(req), req.params.userId, input.prefs)).prefs;
+      },
+    });
+
+    route<{ userId: string }, { sessionId?: string; duration?: number }>(app, {
+      method: 'POST',
+      url: '/users/:userId/jwts',
+      meta: { scope: 'users.write' },
+      path: UserPath,
+      params: T.Object({ sessionId: P.opt(P.uid()), duration: P.opt(P.int(0, 3600)) }),
+      handler: async (req, reply, input) => {
+        const projectId = pid(req);
+        const user = await c.users.get(projectId, req.params.userId);
+        const wanted = input.sessionId ?? 'recent';
+        let sessionId = '';
+        if (wanted === 'recent') sessionId = (await newestUserSession(c.db, projectId, user.id))?.id ?? '';
+        else if (await findUserSession(c.db, projectId, user.id, wanted)) sessionId = wanted;
+        else throw new AppwriteError('user_session_not_found');
+        const jwt = await c.jwt.sign({ userId: user.id, sessionId, projectId }, input.duration ?? 900);
+        return reply.code(201).send({ jwt });
+      },
+    });
+  };
+}

@@ -1,0 +1,179 @@
+import type { Database } from '../db/database.ts';
+import { isUniqueViolation } from '../db/database.ts';
+import type { Clock, Random } from '../support/clock.ts';
+import type { Project } from '../projects/projects.ts';
+import { AppwriteError } from '../http/errors.ts';
+import { resolveId, randomHex } from '../support/ids.ts';
+import { runList } from '../db/list.ts';
+import type { ListQuery } from '../http/queries.ts';
+import { hashPassword, type StoredPassword } from '../passwords/passwords.ts';
+import { appendHistory, checkPasswordHistory, checkPasswordStrength, checkPersonalData } from '../passwords/password-policy.ts';
+import type { SessionsService } from '../sessions/sessions.service.ts';
+import type { TokensService, IssuedToken } from '../tokens/tokens.service.ts';
+import { TOKEN_TYPE } from '../tokens/tokens.ts';
+import { deleteUser, findUserById, insertUser, updateUser } from './users.repository.ts';
+import { searchText, storedPassword, type UserRow } from './users.ts';
+import type { Updateable } from 'kysely';
+import type { UsersTable } from '../db/schema.ts';
+import { deleteUserSessions } from '../sessions/sessions.repository.ts';
+
+export interface CreateUserInput {
+  userId: string;
+  email?: string | null;
+  phone?: string | null;
+  name?: string;
+  /** Plain password, hashed with argon2id. */
+  password?: string;
+  /** An imported hash, stored as given. */
+  imported?: StoredPassword;
+}
+
+export class UsersService {
+  constructor(
+    private database: Database,
+    private clock: Clock,
+    private random: Random,
+    private sessions: SessionsService,
+    private tokens: TokensService,
+  ) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  async create(project: Project, input: CreateUserInput): Promise<UserRow> {
+    const id = resolveId(input.userId, this.clock, this.random);
+    const email = input.email ? input.email.toLowerCase() : null;
+    const phone = input.phone || null;
+    const name = input.name ?? '';
+    let password: StoredPassword | null = input.imported ?? null;
+    if (input.password !== undefined) {
+      checkPasswordStrength(project.settings.auths, input.password);
+      checkPersonalData(project.settings.auths, input.password, { id, email, name, phone });
+      // Hash before any transaction opens.
+      password = await hashPassword(input.password);
+    }
+    try {
+      return await insertUser(this.db, project.id, { id, email, phone, name, password, passwordSet: password !== null }, this.clock.now());
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppwriteError('user_already_exists');
+      throw err;
+    }
+  }
+
+  async get(projectId: string, userId: string): Promise<UserRow> {
+    const user = await findUserById(this.db, projectId, userId);
+    if (!user) throw new AppwriteError('user_not_found');
+    return user;
+  }
+
+  list(projectId: string, query: ListQuery, search: string | undefined, total: boolean) {
+    return runList<UserRow>(this.db, { table: 'users', projectId, query, search, total });
+  }
+
+  /** Deleting a user takes its sessions and tokens with it (foreign keys cascade). */
+  async delete(projectId: string, userId: string): Promise<void> {
+    if (!(await deleteUser(this.db, projectId, userId))) throw new AppwriteError('user_not_found');
+    await this.sessions.userChanged(projectId, userId);
+  }
+
+  /** Applies column changes, keeps `search` in step, and drops cached copies of the user. */
+  async update(projectId: string, userId: string, changes: Updateable<UsersTable>, uniqueError: AppwriteError['type'] = 'user_already_exists'): Promise<UserRow> {
+    const current = await this.get(projectId, userId);
+    const next = { ...current, ...changes } as UserRow;
+    const set = { ...changes, search: searchText(next), updated_at: this.clock.now() };
+    let row: UserRow | undefined;
+    try {
+      row = await updateUser(this.db, projectId, userId, set);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppwriteError(uniqueError);
+      throw err;
+    }
+    if (!row) throw new AppwriteError('user_not_found');
+    await this.sessions.userChanged(projectId, userId);
+    return row;
+  }
+
+  updateName(projectId: string, userId: string, name: string) {
+    return this.update(projectId, userId, { name });
+  }
+
+  updateEmail(projectId: string, userId: string, email: string) {
+    return this.update(projectId, userId, { email: email ? email.toLowerCase() : null, email_verification: 0 }, 'user_email_already_exists');
+  }
+
+  updatePhone(projectId: string, userId: string, phone: string) {
+    return this.update(projectId, userId, { phone: phone || null, phone_verification: 0 }, 'user_phone_already_exists');
+  }
+
+  async updateStatus(projectId: string, userId: string, status: boolean) {
+    return this.update(projectId, userId, { status: status ? 1 : 0 });
+  }
+
+  updateLabels(projectId: string, userId: string, labels: string[]) {
+    return this.update(projectId, userId, { labels: JSON.stringify([...new Set(labels)]) });
+  }
+
+  updatePrefs(projectId: string, userId: string, prefs: Record<string, unknown>) {
+    return this.update(projectId, userId, { prefs: JSON.stringify(prefs) });
+  }
+
+  updateEmailVerification(projectId: string, userId: string, v: boolean) {
+    return this.update(projectId, userId, { email_verification: v ? 1 : 0 });
+  }
+
+  updatePhoneVerification(projectId: string, userId: string, v: boolean) {
+    return this.update(projectId, userId, { phone_verification: v ? 1 : 0 });
+  }
+
+  updateImpersonator(projectId: string, userId: string, v: boolean) {
+    return this.update(projectId, userId, { impersonator: v ? 1 : 0 });
+  }
+
+  updateMfa(projectId: string, userId: string, v: boolean) {
+    return this.update(projectId, userId, { mfa: v ? 1 : 0 });
+  }
+
+  /**
+   * Users API password change: policies apply, "" clears the password; with session invalidation
+   * on, every session of the user ends.
+   */
+  async updatePassword(project: Project, userId: string, password: string): Promise<UserRow> {
+    const user = await this.get(project.id, userId);
+    const auths = project.settings.auths;
+    if (password === '') {
+      return this.update(project.id, userId, { password: '', hash: 'argon2', password_update: this.clock.now() });
+    }
+    checkPasswordStrength(auths, password);
+    checkPersonalData(auths, password, user);
+    const history = JSON.parse(user.password_history) as string[];
+    await checkPasswordHistory(auths, password, history, storedPassword(user));
+    const stored = await hashPassword(password);
+    const row = await this.update(project.id, userId, {
+      password: stored.password,
+      hash: stored.hash,
+      hash_options: JSON.stringify(stored.hashOptions),
+      password_history: JSON.stringify(appendHistory(auths, history, stored.password)),
+      password_update: this.clock.now(),
+    });
+    if (auths.invalidateSessions) {
+      await deleteUserSessions(this.db, project.id, userId);
+      await this.sessions.userChanged(project.id, userId);
+    }
+    return row;
+  }
+
+  /** Custom token for `account.createSession(userId, secret)`: `length` hex chars, valid `expire` seconds. */
+  async createToken(projectId: string, userId: string, length: number, expire: number, ip: string, userAgent: string): Promise<IssuedToken> {
+    await this.get(projectId, userId);
+    return this.tokens.issue({
+      projectId,
+      userId,
+      type: TOKEN_TYPE.generic,
+      secret: randomHex(this.random, length),
+      ttlSeconds: expire,
+      ip,
+      userAgent,
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import type { Selectable } from 'kysely';
+import type { UsersTable } from '../db/schema.ts';
+import type { StoredPassword } from '../passwords/passwords.ts';
+
+export type UserRow = Selectable<UsersTable>;
+
+export function storedPassword(user: UserRow): StoredPassword | null {
+  if (!user.password || !user.hash) return null;
+  return { password: user.password, hash: user.hash as StoredPassword['hash'], hashOptions: JSON.parse(user.hash_options ?? '{}') };
+}
+
+/** The text the `search` param matches: id, email, phone and name. */
+export function searchText(u: { id: string; email: string | null; phone: string | null; name: string }): string {
+  return [u.id, u.email ?? '', u.phone ?? '', u.name].join(' ').toLowerCase();
+}
+
+export interface NewUser {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  name: string;
+  password: StoredPassword | null;
+  /** Whether the password counts as set by the user (passwordUpdate); import routes and create with password do. */
+  passwordSet: boolean;
+  emailVerification?: boolean;
+}

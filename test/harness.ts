@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import pino from 'pino';
+import { Client } from 'node-appwrite';
+import { loadConfig } from '../src/config.ts';
+import { createContainer, type Container } from '../src/container.ts';
+import { buildApp } from '../src/app.ts';
+import { bootstrapDefaultProject } from '../src/projects/bootstrap.ts';
+import type { Clock } from '../src/support/clock.ts';
+
+export type Backend = 'sqlite' | 'postgres';
+
+/** Backends every API test runs on; TESSERA_TEST_BACKENDS=sqlite narrows it (the Node 24 run). */
+export function backends(): Backend[] {
+  const raw = process.env.TESSERA_TEST_BACKENDS ?? 'sqlite,postgres';
+  return raw.split(',').map((s) => s.trim()).filter(Boolean) as Backend[];
+}
+
+export const POSTGRES_ADMIN_URL = process.env.TESSERA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A clock tests can move forward. */
+export class FakeClock implements Clock {
+  constructor(private t = Date.now()) {}
+  now() {
+    return this.t;
+  }
+  advance(ms: number) {
+    this.t += ms;
+  }
+}
+
+export interface TestServer {
+  backend: Backend;
+  endpoint: string;
+  projectId: string;
+  apiKey: string;
+  container: Container;
+  databaseUrl: string;
+  /** node-appwrite client holding the full-scope API key. */
+  server(): Client;
+  /** node-appwrite client without credentials. */
+  guest(): Client;
+  /** node-appwrite client acting with a session secret (cookie value). */
+  withSession(secret: string): Client;
+  withJwt(jwt: string): Client;
+  /** Raw HTTP against /v1 with the project header set. */
+  fetch(pathname: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Creates an empty database for one test file: a temp SQLite file, or a fresh PostgreSQL database. */
+export async function freshDatabaseUrl(backend: Backend): Promise<{ url: string; dataDir: string; drop(): Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-test-'));
+  if (backend === 'sqlite') {
+    return { url: `sqlite:${path.join(dataDir, 'tessera.db')}`, dataDir, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `tessera_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(POSTGRES_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    dataDir,
+    drop: async () => {
+      const a = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await a.connect();
+      await a.query(`drop database if exists ${name} with (force)`);
+      await a.end();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startServer(backend: Backend, opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const db = await freshDatabaseUrl(backend);
+  const config = loadConfig({
+    TESSERA_DATABASE_URL: db.url,
+    TESSERA_DATA_DIR: db.dataDir,
+    TESSERA_PORT: '0',
+    TESSERA_HOST: '127.0.0.1',
+    ...opts.env,
+  });
+  const container = await createContainer(config, { clock: opts.clock, logger: pino({ level: process.env.TESSERA_TEST_LOG ?? 'silent' }) });
+  const boot = await bootstrapDefaultProject(container);
+  const apiKey = JSON.parse(fs.readFileSync(boot!.keyFile, 'utf8')).secret as string;
+  const app = await buildApp(container);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  const endpoint = `http://127.0.0.1:${port}/v1`;
+  const projectId = 'default';
+  const base = () => new Client().setEndpoint(endpoint).setProject(projectId);
+  return {
+    backend,
+    endpoint,
+    projectId,
+    apiKey,
+    container,
+    databaseUrl: db.url,
+    server: () => base().setKey(apiKey),
+    guest: () => base(),
+    withSession: (secret) => base().setSession(secret),
+    withJwt: (jwt) => base().setJWT(jwt),
+    fetch: (pathname, init = {}) => {
+      const headers = new Headers(init.headers);
+      if (!headers.has('x-appwrite-project')) headers.set('x-appwrite-project', projectId);
+      let body = init.body;
+      if (init.json !== undefined) {
+        headers.set('content-type', 'application/json');
+        body = JSON.stringify(init.json);
+      }
+      return fetch(endpoint + pathname, { ...init, headers, body });
+    },
+    close: async () => {
+      await app.close();
+      await container.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Runs `fn` and returns the AppwriteException it throws (fails if it does not throw). */
+export async function rejection(p: Promise<unknown>): Promise<{ code: number; type: string; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { code: number; type: string; message: string };
+  }
+  throw new Error('expected the call to fail');
+}
