@@ -55,10 +55,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const keys = new KeysService(db, clock, random, invalidation);
   const sessions = new SessionsService(database, clock, random, invalidation, new SessionCache(invalidation));
   const tokens = new TokensService(db, clock, random);
-  const users = new UsersService(database, clock, random, sessions, tokens);
-  const accounts = new AccountsService(database, clock, random, users, sessions, tokens);
   const jwt = new JwtService(db, clock, random, config.jwtSecret);
   await jwt.init();
+  const users = new UsersService(database, clock, random, sessions, tokens, jwt);
+  const accounts = new AccountsService(database, clock, random, users, sessions, tokens);
   const rateLimits = new RateLimitsService(db, clock, config.abuseLimits);
 
   return {

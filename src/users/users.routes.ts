@@ -2,11 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { P, T } from '../http/params.ts';
-import { AppwriteError } from '../http/errors.ts';
 import { listModel, userModel } from '../http/models.ts';
 import { parseQueries, wantsTotal, type AttributeMap } from '../http/queries.ts';
 import { checkPrefs } from '../accounts/accounts.routes.ts';
-import { newestUserSession, findUserSession } from '../sessions/sessions.repository.ts';
 import { importRoutes } from './users.import.routes.ts';
 
 const USER_ATTRIBUTES: AttributeMap = {
@@ -162,16 +160,9 @@ export function userRoutes(c: Container) {
       url: '/users/:userId/jwts',
       meta: { scope: 'users.write' },
       path: UserPath,
-      params: T.Object({ sessionId: P.opt(P.uid()), duration: P.opt(P.int(0, 3600)) }),
+      params: T.Object({ sessionId: P.opt(T.String({ pattern: '^(recent|[A-Za-z0-9][A-Za-z0-9._-]{0,35})$', description: P.uid().description })), duration: P.opt(P.int(0, 3600)) }),
       handler: async (req, reply, input) => {
-        const projectId = pid(req);
-        const user = await c.users.get(projectId, req.params.userId);
-        const wanted = input.sessionId ?? 'recent';
-        let sessionId = '';
-        if (wanted === 'recent') sessionId = (await newestUserSession(c.db, projectId, user.id))?.id ?? '';
-        else if (await findUserSession(c.db, projectId, user.id, wanted)) sessionId = wanted;
-        else throw new AppwriteError('user_session_not_found');
-        const jwt = await c.jwt.sign({ userId: user.id, sessionId, projectId }, input.duration ?? 900);
+        const jwt = await c.users.createJwt(pid(req), req.params.userId, input.sessionId ?? 'recent', input.duration ?? 900);
         return reply.code(201).send({ jwt });
       },
     });

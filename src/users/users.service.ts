@@ -15,7 +15,8 @@ import { deleteUser, findUserById, insertUser, updateUser } from './users.reposi
 import { searchText, storedPassword, type UserRow } from './users.ts';
 import type { Updateable } from 'kysely';
 import type { UsersTable } from '../db/schema.ts';
-import { deleteUserSessions } from '../sessions/sessions.repository.ts';
+import { deleteUserSessions, findUserSession, newestUserSession } from '../sessions/sessions.repository.ts';
+import type { JwtService } from '../jwt/jwt.service.ts';
 
 export interface CreateUserInput {
   userId: string;
@@ -35,6 +36,7 @@ export class UsersService {
     private random: Random,
     private sessions: SessionsService,
     private tokens: TokensService,
+    private jwt: JwtService,
   ) {}
 
   private get db() {
@@ -175,5 +177,15 @@ export class UsersService {
       ip,
       userAgent,
     });
+  }
+
+  /** JWT for acting as the user; `recent` picks the newest session, or none when the user has none. */
+  async createJwt(projectId: string, userId: string, sessionId: string, duration: number): Promise<string> {
+    const user = await this.get(projectId, userId);
+    let sid = '';
+    if (sessionId === 'recent') sid = (await newestUserSession(this.db, projectId, user.id))?.id ?? '';
+    else if (await findUserSession(this.db, projectId, user.id, sessionId)) sid = sessionId;
+    else throw new AppwriteError('user_session_not_found');
+    return this.jwt.sign({ userId: user.id, sessionId: sid, projectId }, duration);
   }
 }
