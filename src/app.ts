@@ -1,10 +1,10 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Container } from './container.ts';
 import { AppwriteError, errorBody, SERVER_VERSION } from './http/errors.ts';
 import { compileParams, parseQueryString } from './http/params.ts';
 import { assertScope, requestedProjectId, resolveCaller, resolveProject } from './http/caller.ts';
-import { ALLOW_HEADERS, isOriginAllowed } from './http/cors.ts';
+import { ALLOW_HEADERS, isOriginAllowed, originHost } from './http/cors.ts';
 import { accountRoutes } from './accounts/accounts.routes.ts';
 import { sessionRoutes } from './sessions/sessions.routes.ts';
 import { userRoutes } from './users/users.routes.ts';
@@ -20,6 +20,10 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512, querystringParser: (s: string) => parseQueryString(s) },
     logController: new LogController({ disableRequestLogging: true }),
+    // Undecodable URLs and over-long path params: still an Appwrite error body, not Fastify's.
+    frameworkErrors: (err, _req, reply) => {
+      (reply as FastifyReply).code(400).type('application/json; charset=UTF-8').send(errorBody(new AppwriteError('general_argument_invalid', err.message)));
+    },
   });
 
   app.removeAllContentTypeParsers();
@@ -90,7 +94,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
 
     const origin = req.headers.origin;
     if (origin && caller.role !== 'keys' && !isOriginAllowed(origin, project, serverHosts)) {
-      const host = new URL(origin).hostname || origin;
+      const host = originHost(origin)?.host || origin;
       throw new AppwriteError('general_unknown_origin', `Invalid Origin. Register your new client (${host}) as a new Web platform on your project console dashboard`);
     }
     assertScope(caller, meta.scope);
@@ -100,7 +104,8 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     }
     if (meta.abuse && caller.role !== 'keys') {
       const verdict = await c.rateLimits.check(project.id, meta.abuse, {
-        url: `${req.hostname.split(':')[0]}${req.routeOptions.url}`,
+        // Not keyed by Host (Appwrite is): a client picks its Host header, so that would reset its budget.
+        url: req.routeOptions.url ?? req.url,
         ip: req.ip,
         userId: caller.user?.id ?? '',
         params: { ...(req.query as object), ...((req.body as object) ?? {}) } as Record<string, unknown>,

@@ -74,8 +74,9 @@ export function accountRoutes(c: Container) {
       meta: { scope: 'account', abuse: urlIp(10) },
       params: T.Object({ password: P.password(), oldPassword: P.opt(P.text(256)) }),
       handler: async (req, _reply, input) => {
-        const { project, session } = req.caller;
-        return accountModel(await c.accounts.updatePassword(project, me(req), session?.id ?? null, input.password, input.oldPassword));
+        const { project, session, viaJwt } = req.caller;
+        const currentId = viaJwt ? null : (session?.id ?? null);
+        return accountModel(await c.accounts.updatePassword(project, me(req), currentId, input.password, input.oldPassword));
       },
     });
 

@@ -115,8 +115,9 @@ export class AccountsService {
       password_history: JSON.stringify(appendHistory(auths, history, next.password)),
       password_update: this.clock.now(),
     });
-    if (auths.invalidateSessions) {
-      await deleteUserSessions(this.database.db, project.id, user.id, currentSessionId ?? undefined);
+    // As Appwrite: only a request with its own session (not a JWT) ends the other sessions.
+    if (auths.invalidateSessions && currentSessionId) {
+      await deleteUserSessions(this.database.db, project.id, user.id, currentSessionId);
       await this.sessions.userChanged(project.id, user.id);
     }
     return row;
@@ -142,7 +143,8 @@ export class AccountsService {
         password_update: this.clock.now(),
       });
     }
-    const taken = field === 'email' ? 'user_target_already_exists' : 'user_phone_already_exists';
+    // Appwrite finds the value among other users' messaging targets first, so both clashes are this type.
+    const taken = 'user_target_already_exists';
     try {
       return await this.users.update(project.id, user.id, changes, taken);
     } catch (err) {

@@ -31,6 +31,12 @@ export function accountModel(u: UserRow) {
     email: u.email ?? '',
     phone: u.phone ?? '',
     emailVerification: u.email_verification === 1,
+    // Appwrite's email classification; not computed here, so emitted as unset (null).
+    emailCanonical: null,
+    emailIsFree: null,
+    emailIsDisposable: null,
+    emailIsCorporate: null,
+    emailIsCanonical: null,
     phoneVerification: u.phone_verification === 1,
     mfa: u.mfa === 1,
     prefs: prefsObject(u.prefs),

@@ -51,7 +51,7 @@ export function compileParams(schema: TSchema, coerce: boolean): Validator {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw argumentInvalid('body', 'Value must be a valid object.');
     }
-    if (check.Check(value)) return value;
+    if (check.Check(value)) return rejectNul(value as Record<string, unknown>, (schema as any).properties ?? {});
     const first = check.Errors(value).First();
     if (!first) return value;
     const name = first.path.split('/')[1] ?? '';
@@ -61,6 +61,20 @@ export function compileParams(schema: TSchema, coerce: boolean): Validator {
     if ((value as Record<string, unknown>)[name] === undefined) throw argumentMissing(name);
     throw argumentInvalid(name, prop.description ?? first.message);
   };
+}
+
+/** PostgreSQL text cannot hold U+0000: a declared param containing one is a 400 on every backend, not a driver error. */
+function rejectNul(value: Record<string, unknown>, props: Record<string, TSchema>): Record<string, unknown> {
+  for (const name of Object.keys(props)) {
+    if (hasNul(value[name], 0)) throw argumentInvalid(name, props[name].description ?? 'Value must not contain NUL characters');
+  }
+  return value;
+}
+
+function hasNul(v: unknown, depth: number): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (v === null || typeof v !== 'object' || depth > 32) return false;
+  return Object.entries(v).some(([k, x]) => k.includes('\u0000') || hasNul(x, depth + 1));
 }
 
 /** Parses `a=1&queries[0]=x&queries[1]=y&nested[0][1]=z` the way Appwrite's PHP side reads it. */

@@ -32,6 +32,8 @@ export const COMMON_ATTRIBUTES: AttributeMap = {
   $sequence: { column: 'seq', type: 'int' },
 };
 
+const CURSOR_ID_DESCRIPTION =
+  "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char";
 const invalid = (detail: string) => argumentInvalid('queries', `Invalid query: ${detail}`);
 
 /** Parses the `queries[]` param (JSON strings) into filters, order, page and cursor. */
@@ -67,14 +69,14 @@ export function parseQueries(raw: unknown, attributes: AttributeMap, defaultLimi
       case 'cursorAfter':
       case 'cursorBefore': {
         const id = values[0];
-        if (typeof id !== 'string' || id.length === 0 || id.length > 36) throw invalid('Invalid cursor: Cursor must contain at most 36 chars.');
+        if (typeof id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/.test(id)) throw invalid(`Invalid cursor: ${CURSOR_ID_DESCRIPTION}`);
         out.cursor = { direction: q.method === 'cursorAfter' ? 'after' : 'before', id };
         break;
       }
       case 'orderAsc':
       case 'orderDesc': {
         const attr = q.attribute ?? '$sequence';
-        const spec = all[attr];
+        const spec = typeof attr === 'string' && Object.hasOwn(all, attr) ? all[attr] : undefined;
         if (!spec) throw invalid(`Attribute not found in schema: ${attr}`);
         out.orders.push({ column: spec.column, type: spec.type, desc: q.method === 'orderDesc' });
         break;
@@ -91,12 +93,14 @@ export function parseQueries(raw: unknown, attributes: AttributeMap, defaultLimi
 }
 
 function parseFilter(q: any, attributes: AttributeMap, depth: number): Filter {
+  if (!q || typeof q !== 'object') throw invalid('Method is required');
   if (q.method === 'and' || q.method === 'or') {
     if (depth > 3 || !Array.isArray(q.values) || q.values.length === 0) throw invalid(`${q.method} queries require at least one nested query`);
     return { method: q.method, queries: q.values.map((v: any) => parseFilter(typeof v === 'string' ? safeJson(v) : v, attributes, depth + 1)) };
   }
   if (!q || !FILTERS.has(q.method)) throw invalid(`Invalid query method: ${q?.method}`);
-  const spec = attributes[q.attribute];
+  // Own keys only: `constructor` or `__proto__` must not resolve to Object's members.
+  const spec = typeof q.attribute === 'string' && Object.hasOwn(attributes, q.attribute) ? attributes[q.attribute] : undefined;
   if (!spec) throw invalid(`Attribute not found in schema: ${q.attribute}`);
   const values: unknown[] = Array.isArray(q.values) ? q.values : [];
   if (values.length > 500) throw invalid('Query values must be no more than 500 values');
@@ -120,7 +124,7 @@ function coerce(v: unknown, type: AttributeType, attr: string): unknown {
       if (typeof v !== 'boolean') throw invalid(`Query value is invalid for attribute "${attr}"`);
       return v ? 1 : 0;
     case 'int':
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(`Query value is invalid for attribute "${attr}"`);
+      if (!Number.isSafeInteger(v)) throw invalid(`Query value is invalid for attribute "${attr}"`);
       return v;
     case 'date': {
       const ms = typeof v === 'string' ? Date.parse(v) : NaN;
@@ -128,7 +132,8 @@ function coerce(v: unknown, type: AttributeType, attr: string): unknown {
       return ms;
     }
     default:
-      if (typeof v !== 'string') throw invalid(`Query value is invalid for attribute "${attr}"`);
+      // PostgreSQL text cannot hold NUL, so such a value could only fail in the database.
+      if (typeof v !== 'string' || v.includes('\u0000')) throw invalid(`Query value is invalid for attribute "${attr}"`);
       return v;
   }
 }

@@ -19,6 +19,8 @@ export function abuseKey(template: string, ctx: AbuseContext): string {
     if (name === 'ip') return ctx.ip;
     if (name === 'userId') return ctx.userId || whole;
     const v = ctx.params[param!];
-    return v === undefined || v === null || v === '' ? whole : String(v);
+    if (v === undefined || v === null || v === '') return whole;
+    // Logins match emails case-insensitively, so the counter must too, or each casing gets its own budget.
+    return param === 'email' ? String(v).toLowerCase() : String(v);
   });
 }

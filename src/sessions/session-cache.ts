@@ -16,27 +16,40 @@ export interface CachedCaller {
 export class SessionCache {
   private byHash = new Map<string, CachedCaller>();
   private hashesByUser = new Map<string, Set<string>>();
+  private invalidations = 0;
 
   constructor(
-    invalidation: Invalidation,
+    private readonly invalidation: Invalidation,
     private readonly limit = 50_000,
   ) {
     invalidation.on('user', (projectId, userId) => {
+      this.invalidations++;
       if (projectId === '*') this.clear();
       else this.dropUser(projectId, userId);
     });
     invalidation.on('project', (projectId) => {
+      this.invalidations++;
       if (projectId === '*') this.clear();
       else for (const [h, c] of this.byHash) if (c.user.project_id === projectId) this.delete(h, c);
     });
   }
 
-  get(hash: string): CachedCaller | undefined {
-    return this.byHash.get(hash);
+  /**
+   * Take this before reading a session from the database and pass it to set(): a read that an
+   * invalidation overtook may hold a revoked session and is not cached.
+   */
+  get generation(): number {
+    return this.invalidations;
   }
 
-  set(hash: string, entry: CachedCaller): void {
-    if (this.byHash.size >= this.limit) {
+  /** Nothing is served while other processes' invalidations could be missed (LISTEN connection down). */
+  get(hash: string): CachedCaller | undefined {
+    return this.invalidation.live ? this.byHash.get(hash) : undefined;
+  }
+
+  set(hash: string, entry: CachedCaller, readAtGeneration = this.invalidations): void {
+    if (readAtGeneration !== this.invalidations || !this.invalidation.live) return;
+    if (this.byHash.size >= this.limit && !this.byHash.has(hash)) {
       // Evict the oldest insertion (Map keeps insertion order).
       const oldest = this.byHash.keys().next().value as string;
       this.delete(oldest, this.byHash.get(oldest)!);
@@ -65,7 +78,10 @@ export class SessionCache {
 
   private delete(hash: string, entry: CachedCaller) {
     this.byHash.delete(hash);
-    this.hashesByUser.get(userKey(entry.user.project_id, entry.user.id))?.delete(hash);
+    const key = userKey(entry.user.project_id, entry.user.id);
+    const hashes = this.hashesByUser.get(key);
+    hashes?.delete(hash);
+    if (hashes?.size === 0) this.hashesByUser.delete(key);
   }
 }
 

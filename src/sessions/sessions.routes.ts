@@ -14,9 +14,14 @@ const tokenAbuse = [{ limit: 10, period: 3600, key: 'ip:{ip},userId:{param-userI
 const UserPath = T.Object({ userId: P.uid() });
 const UserSessionPath = T.Object({ userId: P.uid(), sessionId: P.uid() });
 
-/** A caller that already has a session may not open another one (Appwrite: user_session_already_exists). */
+/** A caller already signed in (session or JWT) may not open another session (Appwrite: user_session_already_exists). */
 function assertNoSession(req: FastifyRequest) {
-  if (req.caller.role === 'users' && req.caller.session && !req.caller.viaJwt) throw new AppwriteError('user_session_already_exists');
+  if (req.caller.user) throw new AppwriteError('user_session_already_exists');
+}
+
+/** The session whose secret authenticated this request; a JWT carries none (Appwrite resolves `current` from the secret). */
+function ownSessionId(req: FastifyRequest): string | undefined {
+  return req.caller.viaJwt ? undefined : req.caller.session?.id;
 }
 
 /** 201 Session with cookies; the secret (cookie value) is in the body only for API-key callers. */
@@ -30,9 +35,9 @@ function sendNewSession(req: FastifyRequest, reply: FastifyReply, issued: Issued
 /** `current` means the session authenticating this request. */
 function sessionIdParam(req: FastifyRequest, id: string): string {
   if (id !== 'current') return id;
-  const current = req.caller.session;
+  const current = ownSessionId(req);
   if (!current) throw new AppwriteError('user_session_not_found');
-  return current.id;
+  return current;
 }
 
 export function sessionRoutes(c: Container) {
@@ -88,7 +93,7 @@ export function sessionRoutes(c: Container) {
       meta: { scope: 'account' },
       handler: async (req) => {
         const rows = await c.sessions.list(req.caller.project.id, me(req).id);
-        const currentId = req.caller.session?.id;
+        const currentId = ownSessionId(req);
         return listModel('sessions', rows.length, rows.map((s) => sessionModel(s, { current: s.id === currentId })));
       },
     });
@@ -112,7 +117,7 @@ export function sessionRoutes(c: Container) {
       handler: async (req) => {
         const id = sessionIdParam(req, req.params.sessionId);
         const s = await c.sessions.get(req.caller.project.id, me(req).id, id);
-        return sessionModel(s, { current: s.id === req.caller.session?.id });
+        return sessionModel(s, { current: s.id === ownSessionId(req) });
       },
     });
 
@@ -124,7 +129,7 @@ export function sessionRoutes(c: Container) {
       handler: async (req) => {
         const id = sessionIdParam(req, req.params.sessionId);
         const s = await c.sessions.extend(req.caller.project, me(req).id, id);
-        return sessionModel(s, { current: s.id === req.caller.session?.id });
+        return sessionModel(s, { current: s.id === ownSessionId(req) });
       },
     });
 
@@ -136,7 +141,7 @@ export function sessionRoutes(c: Container) {
       handler: async (req, reply) => {
         const id = sessionIdParam(req, req.params.sessionId);
         await c.sessions.delete(req.caller.project.id, me(req).id, id);
-        if (id === req.caller.session?.id) clearSessionCookies(req, reply, req.caller.project.id, c.clock.now());
+        if (id === ownSessionId(req)) clearSessionCookies(req, reply, req.caller.project.id, c.clock.now());
         return reply.code(204).send();
       },
     });

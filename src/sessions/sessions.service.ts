@@ -45,10 +45,11 @@ export class SessionsService {
     const hash = hashSecret(decoded.secret);
     let hit = this.cache.get(hash);
     if (!hit) {
+      const generation = this.cache.generation;
       const found = await findSessionWithUser(this.database.db, projectId, hash);
       if (!found) return null;
       hit = found;
-      this.cache.set(hash, hit);
+      this.cache.set(hash, hit, generation);
     }
     const { session, user } = hit;
     if (session.project_id !== projectId || user.id !== decoded.id || !safeEqual(session.secret_hash, hash)) return null;

@@ -13,9 +13,19 @@ const CHANNEL = 'tessera_invalidate';
 export class Invalidation {
   private listeners = new Map<InvalidationKind, Listener[]>();
   private listenClient: pg.PoolClient | null = null;
+  private stopped = false;
+  private retry: NodeJS.Timeout | null = null;
   private readonly origin = Math.random().toString(36).slice(2);
 
   constructor(private pool: pg.Pool | null) {}
+
+  /**
+   * False while another process's message could be missed (PostgreSQL, LISTEN connection down):
+   * caches that must never serve a revoked entry stop serving until it is back.
+   */
+  get live(): boolean {
+    return this.pool === null || this.listenClient !== null;
+  }
 
   on(kind: InvalidationKind, fn: Listener): void {
     const list = this.listeners.get(kind) ?? [];
@@ -34,7 +44,12 @@ export class Invalidation {
 
   async start(): Promise<void> {
     if (!this.pool) return;
-    const client = await this.pool.connect();
+    this.stopped = false;
+    await this.listen(this.pool);
+  }
+
+  private async listen(pool: pg.Pool): Promise<void> {
+    const client = await pool.connect();
     client.on('notification', (msg) => {
       try {
         const [origin, kind, projectId, id] = JSON.parse(msg.payload ?? '[]');
@@ -43,12 +58,44 @@ export class Invalidation {
         /* ignore malformed payloads */
       }
     });
-    client.on('error', () => this.dropEverything());
-    await client.query(`listen ${CHANNEL}`);
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, new Error('LISTEN connection ended')));
+    try {
+      await client.query(`listen ${CHANNEL}`);
+    } catch (err) {
+      client.release(err as Error);
+      throw err;
+    }
+    if (this.stopped) return client.release();
     this.listenClient = client;
+    // Messages sent while nobody listened are lost: start from empty caches.
+    this.dropEverything();
+  }
+
+  /** The LISTEN connection died: forget everything cached and listen again, retrying with backoff. */
+  private lost(client: pg.PoolClient, err: Error) {
+    if (this.listenClient !== client) return;
+    this.listenClient = null;
+    client.release(err);
+    this.dropEverything();
+    this.reconnect(100);
+  }
+
+  private reconnect(delayMs: number) {
+    if (this.stopped || !this.pool || this.retry) return;
+    const pool = this.pool;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      if (this.stopped) return;
+      this.listen(pool).catch(() => this.reconnect(Math.min(delayMs * 2, 5_000)));
+    }, delayMs);
+    this.retry.unref();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
     const client = this.listenClient;
     this.listenClient = null;
     if (client) {

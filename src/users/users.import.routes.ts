@@ -3,6 +3,7 @@ import type { TProperties } from '@sinclair/typebox';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { P, T } from '../http/params.ts';
+import { argumentInvalid } from '../http/errors.ts';
 import { userModel } from '../http/models.ts';
 import { SHA_VERSIONS, type StoredPassword } from '../passwords/passwords.ts';
 import { checkPersonalData } from '../passwords/password-policy.ts';
@@ -13,8 +14,9 @@ type Input = Record<string, any> & { userId: string; email: string; password: st
  * POST /users/{algorithm}: users migrated with their existing password hashes. They log in with
  * their original password and are rehashed to argon2id on that login.
  */
-const IMPORTS: { path: string; extra: TProperties; stored: (i: Input) => StoredPassword }[] = [
-  { path: 'argon2', extra: {}, stored: (i) => ({ password: i.password, hash: 'argon2', hashOptions: { type: 'argon2' } }) },
+const IMPORTS: { path: string; extra: TProperties; check?: (i: Input) => void; stored: (i: Input) => StoredPassword }[] = [
+  // The hash carries its own parameters; hashOptions report the library defaults, as Appwrite does.
+  { path: 'argon2', extra: {}, stored: (i) => ({ password: i.password, hash: 'argon2', hashOptions: { type: 'argon2', memory_cost: 65536, time_cost: 4, threads: 3 } }) },
   { path: 'bcrypt', extra: {}, stored: (i) => ({ password: i.password, hash: 'bcrypt', hashOptions: { type: 'bcrypt', cost: 8 } }) },
   { path: 'md5', extra: {}, stored: (i) => ({ password: i.password, hash: 'md5', hashOptions: { type: 'md5' } }) },
   {
@@ -30,11 +32,15 @@ const IMPORTS: { path: string; extra: TProperties; stored: (i: Input) => StoredP
   {
     path: 'scrypt',
     extra: {
-      passwordSalt: P.text(128),
+      passwordSalt: P.text(128, 1),
       passwordCpu: P.int(2, 1 << 20),
       passwordMemory: P.int(1, 1024),
       passwordParallel: P.int(1, 1024),
       passwordLength: P.int(16, 1024),
+    },
+    // scrypt's N must be a power of two; anything else could never verify.
+    check: (i) => {
+      if ((i.passwordCpu & (i.passwordCpu - 1)) !== 0) throw argumentInvalid('passwordCpu', 'CPU cost must be a power of 2 greater than 1');
     },
     stored: (i) => ({
       password: i.password,
@@ -60,9 +66,10 @@ export function importRoutes(c: Container) {
         method: 'POST',
         url: `/users/${spec.path}`,
         meta: { scope: 'users.write' },
-        params: T.Object({ userId: P.customId(), email: P.email(), password: P.text(4096, 1), name: P.opt(P.text(128)), ...spec.extra }),
+        params: T.Object({ userId: P.customId(), email: P.email(), password: P.password(), name: P.opt(P.text(128)), ...spec.extra }),
         handler: async (req, reply, input) => {
           const project = req.caller.project;
+          spec.check?.(input);
           checkPersonalData(project.settings.auths, input.password, { id: input.userId, email: input.email, name: input.name });
           const user = await c.users.create(project, { userId: input.userId, email: input.email, name: input.name, imported: spec.stored(input) });
           return reply.code(201).send(userModel(user));

@@ -100,12 +100,14 @@ export class UsersService {
     return this.update(projectId, userId, { name });
   }
 
+  // Appwrite finds another user's email/phone as a messaging target first, so a taken value is
+  // 409 user_target_already_exists rather than user_email/phone_already_exists.
   updateEmail(projectId: string, userId: string, email: string) {
-    return this.update(projectId, userId, { email: email ? email.toLowerCase() : null, email_verification: 0 }, 'user_email_already_exists');
+    return this.update(projectId, userId, { email: email ? email.toLowerCase() : null, email_verification: 0 }, 'user_target_already_exists');
   }
 
   updatePhone(projectId: string, userId: string, phone: string) {
-    return this.update(projectId, userId, { phone: phone || null, phone_verification: 0 }, 'user_phone_already_exists');
+    return this.update(projectId, userId, { phone: phone || null, phone_verification: 0 }, 'user_target_already_exists');
   }
 
   async updateStatus(projectId: string, userId: string, status: boolean) {
@@ -143,21 +145,24 @@ export class UsersService {
   async updatePassword(project: Project, userId: string, password: string): Promise<UserRow> {
     const user = await this.get(project.id, userId);
     const auths = project.settings.auths;
+    let row: UserRow;
     if (password === '') {
-      return this.update(project.id, userId, { password: '', hash: 'argon2', password_update: this.clock.now() });
+      // Appwrite answers the cleared user but carries on into the session invalidation below.
+      row = await this.update(project.id, userId, { password: '', hash: 'argon2', password_update: this.clock.now() });
+    } else {
+      checkPasswordStrength(auths, password);
+      checkPersonalData(auths, password, user);
+      const history = JSON.parse(user.password_history) as string[];
+      await checkPasswordHistory(auths, password, history, storedPassword(user));
+      const stored = await hashPassword(password);
+      row = await this.update(project.id, userId, {
+        password: stored.password,
+        hash: stored.hash,
+        hash_options: JSON.stringify(stored.hashOptions),
+        password_history: JSON.stringify(appendHistory(auths, history, stored.password)),
+        password_update: this.clock.now(),
+      });
     }
-    checkPasswordStrength(auths, password);
-    checkPersonalData(auths, password, user);
-    const history = JSON.parse(user.password_history) as string[];
-    await checkPasswordHistory(auths, password, history, storedPassword(user));
-    const stored = await hashPassword(password);
-    const row = await this.update(project.id, userId, {
-      password: stored.password,
-      hash: stored.hash,
-      hash_options: JSON.stringify(stored.hashOptions),
-      password_history: JSON.stringify(appendHistory(auths, history, stored.password)),
-      password_update: this.clock.now(),
-    });
     if (auths.invalidateSessions) {
       await deleteUserSessions(this.db, project.id, userId);
       await this.sessions.userChanged(project.id, userId);

@@ -1,0 +1,20 @@
+// The argon2id ceiling: how many verifications per second @node-rs/argon2 reaches here with
+// Tessera's parameters, with as many in flight as the libuv pool has threads.
+import { hash, verify, Algorithm } from '@node-rs/argon2';
+
+const opts = { algorithm: Algorithm.Argon2id, memoryCost: 7168, timeCost: 5, parallelism: 1 };
+const seconds = Number(process.argv[2] || 10);
+const concurrency = Number(process.argv[3] || 4);
+const mode = process.argv[4] || 'verify';
+const stored = await hash('correct horse battery', opts);
+let done = 0;
+const end = Date.now() + seconds * 1000;
+async function worker() {
+  while (Date.now() < end) {
+    if (mode === 'verify') await verify(stored, 'correct horse battery');
+    else await hash('correct horse battery', opts);
+    done++;
+  }
+}
+await Promise.all(Array.from({ length: concurrency }, worker));
+process.stdout.write(JSON.stringify({ perSecond: done / seconds }) + '\n');
