@@ -44,8 +44,13 @@ async function stop(p: Started) {
   await once(p.proc, 'exit');
 }
 
-async function run(opts: autocannon.Options) {
+let serverPid = 0;
+
+async function run(opts: autocannon.Options, warmup = false) {
+  // A short unmeasured run first, so both servers are measured with their code JIT-compiled.
+  if (warmup) await autocannon({ duration: 2, connections: 50, ...opts });
   const result = await autocannon({ duration: DURATION, connections: 50, ...opts });
+  if (process.env.BENCH_TRACE_RSS && serverPid) console.error(`  after ${String(opts.url)}: peak RSS ${peakRssMb(serverPid).toFixed(1)} MB`);
   const errors = result.errors + result.non2xx;
   return { reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors, total: result.requests.total };
 }
@@ -71,7 +76,7 @@ async function api(base: string, key: string, method: string, pathname: string, 
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
-  const server = await startProcess(['--import', 'tsx', 'src/main.ts'], {
+  const server = await startProcess(['dist/main.js'], {
     TESSERA_DATA_DIR: dataDir,
     TESSERA_DATABASE_URL: `sqlite:${path.join(dataDir, 'tessera.db')}`,
     TESSERA_PORT: '0',
@@ -80,6 +85,7 @@ async function main() {
     TESSERA_LOG_LEVEL: 'info',
   }, /listening on http:\/\/[^:]+:(\d+)/);
   const base = `http://127.0.0.1:${server.port}/v1`;
+  serverPid = server.proc.pid!;
   const key = JSON.parse(fs.readFileSync(path.join(dataDir, 'default-api-key.json'), 'utf8')).secret;
 
   // Seed: one user with a password and a session for the validation scenario.
@@ -91,13 +97,13 @@ async function main() {
   const bare = await startProcess([path.join(root, 'bench/bare-server.mjs')], { BODY_SIZE: String(accountBody.length) }, /LISTENING (\d+)/);
   const rows: Record<string, any> = {};
 
-  rows['bare node:http (ceiling)'] = await run({ url: `http://127.0.0.1:${bare.port}/` });
+  rows['bare node:http (ceiling)'] = await run({ url: `http://127.0.0.1:${bare.port}/` }, true);
   await stop(bare);
 
   rows['session validation GET /v1/account'] = await run({
     url: `${base}/account`,
     headers: { 'x-appwrite-project': 'default', 'x-appwrite-session': session.secret },
-  });
+  }, true);
 
   rows['argon2id verify loop (ceiling)'] = { reqPerSec: await argonLoop('verify') };
   rows['email/password login'] = await run({

@@ -60,11 +60,24 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
 
   const serverHosts = [new URL(c.config.publicUrl).hostname.toLowerCase()];
 
-  app.addHook('onRequest', async (req, reply) => {
+  // Routes that reset their abuse counters on 201 get their own onSend hook; the others pay nothing.
+  app.addHook('onRoute', (opts) => {
+    if (!(opts.config as { meta?: { abuseReset?: boolean } } | undefined)?.meta?.abuseReset) return;
+    opts.onSend = async (req, reply, payload) => {
+      if (reply.statusCode === 201 && req.abuseKeys) await c.rateLimits.reset(req.abuseKeys);
+      return payload;
+    };
+  });
+
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('Server', 'Tessera');
     reply.header('X-Content-Type-Options', 'nosniff');
     const origin = req.headers.origin;
-    if (!origin) return;
+    if (!origin) return done();
+    corsHeaders(req, reply, origin).then(() => done(), done);
+  });
+
+  const corsHeaders = async (req: FastifyRequest, reply: FastifyReply, origin: string) => {
     let allowed = req.method === 'OPTIONS';
     if (!allowed) {
       const projectId = requestedProjectId(req);
@@ -80,7 +93,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     reply.header('Access-Control-Allow-Headers', ALLOW_HEADERS);
     reply.header('Access-Control-Expose-Headers', 'X-Appwrite-Session, X-Fallback-Cookies');
     reply.header('Access-Control-Max-Age', '86400');
-  });
+  };
 
   app.options('/*', { config: {} }, async (_req, reply) => reply.code(204).send());
 
@@ -115,13 +128,6 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
         req.abuseKeys = verdict.keys;
       }
     }
-  });
-
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (reply.statusCode === 201 && req.abuseKeys && req.routeOptions.config.meta?.abuseReset) {
-      await c.rateLimits.reset(req.abuseKeys);
-    }
-    return payload;
   });
 
   app.setErrorHandler((err: FastifyError | AppwriteError, req, reply) => {

@@ -11,7 +11,9 @@ async function main() {
   await app.listen({ port: config.port, host: config.host });
   const log = container.logger;
   if (boot) log.info({ keyFile: boot.keyFile }, `created project "default" and an API key with every scope; key written to ${boot.keyFile}`);
-  log.info(`Tessera listening on http://${config.host}:${config.port}/v1 (${container.database.dialect})`);
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info(`Tessera listening on http://${config.host}:${port}/v1 (${container.database.dialect})`);
 
   let closing = false;
   const shutdown = async (signal: string) => {

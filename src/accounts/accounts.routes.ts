@@ -35,11 +35,19 @@ export function accountRoutes(c: Container) {
       },
     });
 
+    // The most frequent request of all: the serialised model is kept per cached user row, which
+    // is replaced (never mutated) whenever the user changes.
+    const serialised = new WeakMap<UserRow, string>();
     route(app, {
       method: 'GET',
       url: '/account',
       meta: { scope: 'account' },
-      handler: async (req) => accountModel(me(req)),
+      handler: async (req, reply) => {
+        const user = me(req);
+        let body = serialised.get(user);
+        if (body === undefined) serialised.set(user, (body = JSON.stringify(accountModel(user))));
+        return reply.type('application/json; charset=utf-8').send(body);
+      },
     });
 
     route(app, {

@@ -72,20 +72,21 @@ export async function deleteUserSessions(db: Executor, projectId: string, userId
   return Number(r.numDeletedRows);
 }
 
-/** Keeps the newest `limit` sessions of a user, deleting the oldest. */
+/** Keeps the newest `limit` sessions of a user, deleting the oldest (usually there is nothing to delete). */
 export async function trimUserSessions(db: Executor, projectId: string, userId: string, limit: number): Promise<number> {
-  const keep = db
+  const excess = await db
     .selectFrom('sessions')
     .select('seq')
     .where('project_id', '=', projectId)
     .where('user_id', '=', userId)
     .orderBy('seq', 'desc')
-    .limit(limit);
+    .limit(1000)
+    .offset(limit)
+    .execute();
+  if (excess.length === 0) return 0;
   const r = await db
     .deleteFrom('sessions')
-    .where('project_id', '=', projectId)
-    .where('user_id', '=', userId)
-    .where('seq', 'not in', keep)
+    .where('seq', 'in', excess.map((x) => x.seq))
     .executeTakeFirst();
   return Number(r.numDeletedRows);
 }

@@ -72,7 +72,7 @@ export class SessionsService {
    * locked, so concurrent logins cannot overshoot the limit.
    */
   async issueIn(trx: Executor, project: Project, user: UserRow, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
-    await lockUser(trx, project.id, user.id, this.database.dialect);
+    if (this.database.dialect === 'postgres') await lockUser(trx, project.id, user.id);
     const now = this.clock.now();
     const secret = this.random.bytes(128).toString('hex');
     const session = await insertSession(trx, {

@@ -62,11 +62,9 @@ export async function updateUser(
     .executeTakeFirst();
 }
 
-/** Locks the user row for the rest of the transaction on PostgreSQL (SQLite writers are serialised anyway). */
-export async function lockUser(db: Executor, projectId: string, id: string, dialect: 'sqlite' | 'postgres'): Promise<UserRow | undefined> {
-  let q = db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', '=', id);
-  if (dialect === 'postgres') q = q.forUpdate();
-  return q.executeTakeFirst();
+/** Locks the user row for the rest of the transaction (PostgreSQL; SQLite write transactions are serialised already). */
+export async function lockUser(db: Executor, projectId: string, id: string): Promise<void> {
+  await db.selectFrom('users').select('seq').where('project_id', '=', projectId).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export async function deleteUser(db: Executor, projectId: string, id: string): Promise<boolean> {
