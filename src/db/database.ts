@@ -1,11 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { DB } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * better-sqlite3 12 (node::ObjectWrap) aborts the process on Node 24.19+ when a statement is
+ * garbage-collected ("Assertion failed: (env) != nullptr"); 13 (N-API) fixes that but crashes on
+ * Node 20. Same API, so the runtime picks: 13 from Node 22 on, 12 before.
+ */
+const SQLiteDatabase: typeof SQLite = createRequire(import.meta.url)(
+  Number(process.versions.node.split('.')[0]) >= 22 ? 'better-sqlite3-napi' : 'better-sqlite3',
+);
 
 export interface Database {
   db: Kysely<DB>;
@@ -37,7 +47,7 @@ export function createDb(url: string): Database {
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const sqlite = new SQLite(file);
+  const sqlite = new SQLiteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
