@@ -38,7 +38,7 @@ export class AccountsService {
   async create(project: Project, input: { userId: string; email: string; password: string; name?: string }): Promise<UserRow> {
     await this.assertUserLimit(project);
     const id = resolveId(input.userId, this.clock, this.random);
-    return this.users.create(project, { ...input, userId: id, email: input.email });
+    return this.users.create(project, { ...input, userId: id, email: input.email, accessed: true });
   }
 
   /**
@@ -71,7 +71,7 @@ export class AccountsService {
   async createAnonymousSession(project: Project, client: ClientInfo): Promise<IssuedSession> {
     await this.assertUserLimit(project);
     const id = resolveId('unique()', this.clock, this.random);
-    const user = await insertUser(this.database.db, project.id, { id, email: null, phone: null, name: '', password: null, passwordSet: false }, this.clock.now());
+    const user = await insertUser(this.database.db, project.id, { id, email: null, phone: null, name: '', password: null, passwordSet: false, accessed: true }, this.clock.now());
     return this.sessions.issue(project, user, { userId: id, provider: 'anonymous', factors: ['anonymous'], ...client }, true);
   }
 

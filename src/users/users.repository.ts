@@ -24,7 +24,7 @@ export async function insertUser(db: Executor, projectId: string, u: NewUser, no
       phone_verification: 0,
       mfa: 0,
       prefs: '{}',
-      accessed_at: now,
+      accessed_at: u.accessed ? now : null,
       impersonator: 0,
       search: searchText(u),
       created_at: now,

@@ -27,6 +27,8 @@ export interface CreateUserInput {
   password?: string;
   /** An imported hash, stored as given. */
   imported?: StoredPassword;
+  /** Created by the user themself (POST /account), which counts as an access. */
+  accessed?: boolean;
 }
 
 export class UsersService {
@@ -56,7 +58,7 @@ export class UsersService {
       password = await hashPassword(input.password);
     }
     try {
-      return await insertUser(this.db, project.id, { id, email, phone, name, password, passwordSet: password !== null }, this.clock.now());
+      return await insertUser(this.db, project.id, { id, email, phone, name, password, passwordSet: password !== null, accessed: input.accessed }, this.clock.now());
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppwriteError('user_already_exists');
       throw err;

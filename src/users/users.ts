@@ -23,4 +23,6 @@ export interface NewUser {
   /** Whether the password counts as set by the user (passwordUpdate); import routes and create with password do. */
   passwordSet: boolean;
   emailVerification?: boolean;
+  /** Client sign-ups count as an access; users created through the Users API have none yet. */
+  accessed?: boolean;
 }

@@ -70,6 +70,7 @@ for (const backend of backends()) {
         assert.deepEqual(body.prefs, {});
         assert.deepEqual(body.labels, []);
         assert.notEqual(body.passwordUpdate, '');
+        assert.equal(body.accessedAt, body.$createdAt, 'signing up counts as an access');
         assert.match(body.$createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
         assert.equal(res.headers.getSetCookie().length, 0, 'account creation sets no cookie');
         assert.equal(res.headers.get('x-fallback-cookies'), null);

@@ -67,6 +67,7 @@ for (const backend of backends()) {
       assert.equal((await users.create({ userId: clientId })).$id, clientId, 'the SDK\'s ID.unique() is generated client-side and kept');
       assert.equal(user.password, null);
       assert.equal(user.passwordUpdate, '');
+      assert.equal(user.accessedAt, '', 'a user created by the Users API has not accessed anything yet');
       assert.equal(user.phone, '');
       assert.equal(user.name, '');
       await expectError(login('nopass@example.com', 'whatever-password'), 401, 'user_invalid_credentials');
