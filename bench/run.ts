@@ -111,7 +111,7 @@ async function main() {
     method: 'POST',
     headers: { 'x-appwrite-project': 'default', 'content-type': 'application/json' },
     body: JSON.stringify({ email: 'bench@example.com', password }),
-    connections: 8,
+    connections: 16,
   });
 
   rows['argon2id hash loop (ceiling)'] = { reqPerSec: await argonLoop('hash') };
@@ -120,7 +120,7 @@ async function main() {
     url: `${base}/account`,
     method: 'POST',
     headers: { 'x-appwrite-project': 'default', 'content-type': 'application/json' },
-    connections: 8,
+    connections: 16,
     requests: [
       {
         setupRequest: (req: any) => {
