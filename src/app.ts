@@ -18,6 +18,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: c.logger as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
+    trustProxy: c.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512, querystringParser: (s: string) => parseQueryString(s) },
     logController: new LogController({ disableRequestLogging: true }),
     // Undecodable URLs and over-long path params: still an Appwrite error body, not Fastify's.

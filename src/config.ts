@@ -9,8 +9,16 @@ export interface Config {
   dataDir: string;
   abuseLimits: boolean;
   logLevel: string;
-  /** Secret used to sign account JWTs; stored under the data dir when not given. */
+  /** Secret used to sign account JWTs; generated and kept in the database when not given. */
   jwtSecret: string | null;
+  /** Which proxies may set X-Forwarded-For/-Proto (Fastify trustProxy): false, true, or addresses/CIDRs. */
+  trustProxy: boolean | string;
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | string {
+  const v = (raw ?? '').trim();
+  if (!v || v === 'false') return false;
+  return v === 'true' ? true : v;
 }
 
 /** The only reader of process.env. */
@@ -30,5 +38,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     abuseLimits: abuse === 'enabled',
     logLevel: env.TESSERA_LOG_LEVEL || 'info',
     jwtSecret: env.TESSERA_JWT_SECRET || null,
+    trustProxy: parseTrustProxy(env.TESSERA_TRUST_PROXY),
   };
 }

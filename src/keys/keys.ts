@@ -1,3 +1,6 @@
+import type { Selectable } from 'kysely';
+import type { KeysTable } from '../db/schema.ts';
+
 /** Scopes a project API key may hold (Appwrite's project scope list plus the /project admin scopes). */
 export const KEY_SCOPES = [
   'users.read', 'users.write', 'sessions.read', 'sessions.write', 'teams.read', 'teams.write',
@@ -14,19 +17,7 @@ export const KEY_SCOPES = [
   'mocks.read', 'mocks.write', 'templates.read', 'templates.write', 'project.oauth2.read', 'project.oauth2.write',
 ] as const;
 
-export interface KeyRow {
-  seq: number;
-  project_id: string;
-  id: string;
-  name: string;
-  scopes: string;
-  secret_hash: string;
-  expire: number | null;
-  accessed_at: number | null;
-  sdks: string;
-  created_at: number;
-  updated_at: number;
-}
+export type KeyRow = Selectable<KeysTable>;
 
 export interface ApiKey {
   id: string;
