@@ -3,7 +3,7 @@ import cookie from '@fastify/cookie';
 import type { Container } from './container.ts';
 import { AppwriteError, errorBody, SERVER_VERSION } from './http/errors.ts';
 import { compileParams, parseQueryString } from './http/params.ts';
-import { assertScope, requestedProjectId, resolveCaller, resolveProject } from './http/caller.ts';
+import { assertScope, requestedProjectId, resolveCaller, resolveProject, type Caller } from './http/caller.ts';
 import { ALLOW_HEADERS, isOriginAllowed, originHost } from './http/cors.ts';
 import { accountRoutes } from './accounts/accounts.routes.ts';
 import { sessionRoutes } from './sessions/sessions.routes.ts';
@@ -113,6 +113,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     }
     assertScope(caller, meta.scope);
     if (caller.role === 'users' && caller.user && caller.user.status !== 1) throw new AppwriteError('user_blocked');
+    if (!meta.mfaExempt && lacksFactors(caller)) throw new AppwriteError('user_more_factors_required');
     if (meta.authMethod && caller.role !== 'keys' && project.settings.auths.disabledMethods.includes(meta.authMethod)) {
       throw new AppwriteError('user_auth_method_unsupported');
     }
@@ -157,6 +158,18 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   await app.register(userRoutes(c), { prefix: '/v1' });
   void SERVER_VERSION;
   return app;
+}
+
+/**
+ * A user with MFA on and a verified factor needs two factors on the session that authenticates
+ * the request (JWT and API-key calls carry no session factors and are not gated).
+ */
+function lacksFactors(caller: Caller): boolean {
+  const { user, session } = caller;
+  if (caller.role !== 'users' || caller.viaJwt || !user || !session || user.mfa !== 1) return false;
+  const hasSecondFactor = user.email_verification === 1 || user.phone_verification === 1;
+  const required = hasSecondFactor ? 2 : 1;
+  return (JSON.parse(session.factors) as string[]).length < required;
 }
 
 function setRateHeaders(reply: { header(k: string, v: string): unknown }, v: { limit: number; remaining: number; reset: number }) {

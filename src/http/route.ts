@@ -12,6 +12,8 @@ export interface RouteMeta {
   abuse?: AbuseRule[];
   /** Reset the abuse counters of this route when it answers 201. */
   abuseReset?: boolean;
+  /** Callable while a session still lacks the second factor its user's MFA requires. */
+  mfaExempt?: boolean;
 }
 
 declare module 'fastify' {

@@ -136,7 +136,7 @@ export function sessionRoutes(c: Container) {
     route<{ sessionId: string }>(app, {
       method: 'DELETE',
       url: '/account/sessions/:sessionId',
-      meta: { scope: 'account', abuse: urlIp(100) },
+      meta: { scope: 'account', abuse: urlIp(100), mfaExempt: true },
       path: T.Object({ sessionId: T.String({ maxLength: 36 }) }),
       handler: async (req, reply) => {
         const id = sessionIdParam(req, req.params.sessionId);
