@@ -3,7 +3,7 @@ import cookie from '@fastify/cookie';
 import type { Container } from './container.ts';
 import { AppwriteError, errorBody, SERVER_VERSION } from './http/errors.ts';
 import { compileParams, parseQueryString } from './http/params.ts';
-import { assertScope, requestedProjectId, resolveCaller, resolveProject, type Caller } from './http/caller.ts';
+import { assertScope, isProjectId, requestedProjectId, resolveCaller, resolveProject, type Caller } from './http/caller.ts';
 import { ALLOW_HEADERS, isOriginAllowed, originHost } from './http/cors.ts';
 import { accountRoutes } from './accounts/accounts.routes.ts';
 import { sessionRoutes } from './sessions/sessions.routes.ts';
@@ -82,7 +82,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     let allowed = req.method === 'OPTIONS';
     if (!allowed) {
       const projectId = requestedProjectId(req);
-      const project = projectId && projectId.length <= 36 ? await c.projects.get(projectId).catch(() => null) : null;
+      const project = isProjectId(projectId) ? await c.projects.get(projectId) : null;
       allowed = isOriginAllowed(origin, project, serverHosts);
     }
     if (allowed) {

@@ -51,10 +51,17 @@ export function requestedProjectId(req: FastifyRequest): string {
   return typeof b === 'string' ? b : '';
 }
 
+const PROJECT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/;
+
+/** Whether a string can be a project id at all (anything else never reaches the database). */
+export function isProjectId(id: string): boolean {
+  return PROJECT_ID.test(id);
+}
+
 export async function resolveProject(deps: CallerDeps, req: FastifyRequest): Promise<Project> {
   const id = requestedProjectId(req);
   if (!id || id === 'console') throw new AppwriteError('general_access_forbidden', 'This route requires a project: set the X-Appwrite-Project header.');
-  if (id.length > 36) throw new AppwriteError('project_not_found');
+  if (!isProjectId(id)) throw new AppwriteError('project_not_found');
   const project = await deps.projects.get(id);
   if (!project) throw new AppwriteError('project_not_found');
   return project;

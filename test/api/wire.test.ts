@@ -79,6 +79,14 @@ for (const backend of backends()) {
         assert.equal((await res.json()).type, 'project_not_found');
       });
 
+      it('a project param with a NUL or other odd characters is 404 project_not_found, not a server error', async () => {
+        for (const q of ['%00', 'a%00b', '..%2F', '%E2%80%AE', '-x']) {
+          const res = await fetch(`${t.endpoint}/users?project=${q}`, { headers: { 'x-appwrite-key': t.apiKey } });
+          assert.equal(res.status, 404, q);
+          assert.equal((await res.json()).type, 'project_not_found');
+        }
+      });
+
       it('/v1/account without any project is a 4xx that names the missing project', async () => {
         for (const headers of [{}, { 'x-appwrite-project': 'console' }] as Record<string, string>[]) {
           const res = await raw(t, { path: '/v1/account', headers });
