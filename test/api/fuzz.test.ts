@@ -138,6 +138,12 @@ for (const backend of backends()) {
       return property(credentials, (headers) => send('GET', '/account', { headers }));
     });
 
+    it('any project named by the `project` param or the header', () =>
+      property(fc.tuple(anyString, fc.constantFrom('/account', '/users', '/account/sessions/anonymous')), ([project, path]) => {
+        const method = path.endsWith('anonymous') ? 'POST' : 'GET';
+        return send(method, `${path}?project=${encodeBytes(project)}`, { headers: { 'x-appwrite-project': '' }, body: method === 'POST' ? '{}' : undefined });
+      }));
+
     it('still answers /v1/health/version afterwards', async () => {
       const res = await t.fetch('/health/version');
       assert.equal(res.status, 200);
