@@ -8,20 +8,31 @@ function cookieDomain(req: FastifyRequest): string | undefined {
   return `.${host}`;
 }
 
-function registrable(host: string): string {
-  return host.split('.').slice(-2).join('.');
+/**
+ * The registrable domain (eTLD+1), approximated without the public suffix list. IP addresses and
+ * single-label hosts such as localhost have none (''), as in Appwrite. Under a two-letter TLD a
+ * short second level (co.uk, com.au) takes one more label, so that mistakes err towards sending
+ * the fallback rather than towards losing the session.
+ */
+function registrableDomain(hostname: string): string {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (!host.includes('.') || net.isIP(host)) return '';
+  const labels = host.split('.');
+  const n = labels.length >= 3 && labels[labels.length - 1].length === 2 && labels[labels.length - 2].length <= 3 ? 3 : 2;
+  return labels.slice(-n).join('.');
 }
 
 /**
- * X-Fallback-Cookies is sent only when the caller is not same-site with the API (or sent no
- * Origin at all, like a server): then third-party cookies may be blocked.
+ * X-Fallback-Cookies is sent unless the caller is same-site with the API: then third-party
+ * cookies may be blocked. No Origin (a server), or no registrable domain on either side
+ * (localhost, an IP address) never counts as same-site, as Appwrite's domainVerification.
  */
 function needsFallback(req: FastifyRequest): boolean {
   const source = req.headers.origin || req.headers.referer;
   if (!source) return true;
   try {
-    const originHost = new URL(source).hostname;
-    return registrable(originHost) !== registrable(req.hostname.replace(/:\d+$/, ''));
+    const site = registrableDomain(new URL(source).hostname);
+    return site === '' || site !== registrableDomain(req.hostname.replace(/:\d+$/, ''));
   } catch {
     return true;
   }
