@@ -10,6 +10,7 @@ import { sessionRoutes } from './sessions/sessions.routes.ts';
 import { userRoutes } from './users/users.routes.ts';
 import { tokenRoutes } from './tokens/tokens.routes.ts';
 import { healthRoutes } from './projects/health.routes.ts';
+import { platformRoutes } from './platforms/platforms.routes.ts';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -156,6 +157,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   await app.register(sessionRoutes(c), { prefix: '/v1' });
   await app.register(tokenRoutes(c), { prefix: '/v1' });
   await app.register(userRoutes(c), { prefix: '/v1' });
+  await app.register(platformRoutes(c), { prefix: '/v1' });
   void SERVER_VERSION;
   return app;
 }

@@ -7,6 +7,7 @@ import { systemClock, systemRandom, type Clock, type Random } from './support/cl
 import { Invalidation } from './support/invalidation.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { KeysService } from './keys/keys.service.ts';
+import { PlatformsService } from './platforms/platforms.service.ts';
 import { SessionCache } from './sessions/session-cache.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
 import { TokensService } from './tokens/tokens.service.ts';
@@ -26,6 +27,7 @@ export interface Container {
   invalidation: Invalidation;
   projects: ProjectsService;
   keys: KeysService;
+  platforms: PlatformsService;
   sessions: SessionsService;
   tokens: TokensService;
   users: UsersService;
@@ -53,6 +55,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   await invalidation.start();
   const projects = new ProjectsService(db, clock, invalidation);
   const keys = new KeysService(db, clock, random, invalidation);
+  const platforms = new PlatformsService(db, clock, random, invalidation);
   const sessions = new SessionsService(database, clock, random, invalidation, new SessionCache(invalidation));
   const tokens = new TokensService(db, clock, random);
   const jwt = new JwtService(db, clock, random, config.jwtSecret);
@@ -63,7 +66,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
 
   return {
     config, logger, database, db, clock, random, invalidation,
-    projects, keys, sessions, tokens, users, accounts, jwt, rateLimits,
+    projects, keys, platforms, sessions, tokens, users, accounts, jwt, rateLimits,
     async close() {
       await invalidation.stop();
       await database.close();

@@ -4,6 +4,7 @@ import { loadConfig } from '../config.ts';
 import { createContainer, type Container } from '../container.ts';
 import { projectsCreate } from './projects-create.ts';
 import { keysCreate } from './keys-create.ts';
+import { platformsCreate, type PlatformsCreateOptions } from './platforms-create.ts';
 import { AppwriteError } from '../http/errors.ts';
 
 /** Opens the configured database (running migrations), runs one command, closes it. */
@@ -40,5 +41,19 @@ keys
   .option('--id <id>', 'key id (default: generated)')
   .option('--expire <iso>', 'expiry date (ISO 8601); default never')
   .action((o: { project: string; name: string; scopes: string; id?: string; expire?: string }) => withContainer((c) => keysCreate(c, o)));
+
+const platforms = program.command('platforms').description('manage platforms (web hostnames are the allowed browser origins)');
+platforms
+  .command('create')
+  .requiredOption('--project <id>', 'project id')
+  .requiredOption('--name <name>', 'platform name')
+  .option('--type <type>', 'web, apple, android, windows or linux', 'web')
+  .option('--hostname <hostname>', 'web: hostname without scheme, port or path (app.example.com, *.example.com)')
+  .option('--bundle-id <id>', 'apple: bundle identifier')
+  .option('--application-id <id>', 'android: application id')
+  .option('--package-identifier-name <name>', 'windows: package identifier name')
+  .option('--package-name <name>', 'linux: package name')
+  .option('--id <id>', 'platform id (default: generated)')
+  .action((o: PlatformsCreateOptions) => withContainer((c) => platformsCreate(c, o)));
 
 await program.parseAsync(process.argv);

@@ -77,10 +77,12 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
+/** Case-insensitive on both databases (SQLite's LIKE ignores ASCII case, PostgreSQL's does not). */
 function like(eb: ExpressionBuilder<any, any>, column: string, pattern: string, negate = false): Expression<SqlBool> {
+  const p = pattern.toLowerCase();
   return negate
-    ? sql<SqlBool>`${eb.ref(column)} not like ${pattern} escape '\\'`
-    : sql<SqlBool>`${eb.ref(column)} like ${pattern} escape '\\'`;
+    ? sql<SqlBool>`lower(${eb.ref(column)}) not like ${p} escape '\\'`
+    : sql<SqlBool>`lower(${eb.ref(column)}) like ${p} escape '\\'`;
 }
 
 function compileFilter(eb: ExpressionBuilder<any, any>, f: Filter): Expression<SqlBool> {

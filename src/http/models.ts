@@ -3,6 +3,7 @@ import type { UserRow } from '../users/users.ts';
 import type { SessionRow } from '../sessions/sessions.ts';
 import type { TokenRow } from '../tokens/tokens.ts';
 import type { ApiKey } from '../keys/keys.ts';
+import { KEY_FIELDS, type Platform } from '../platforms/platforms.ts';
 import { parseUserAgent } from '../sessions/user-agent.ts';
 
 /**
@@ -104,6 +105,13 @@ export function keyModel(k: ApiKey) {
     accessedAt: formatDate(k.accessedAt),
     sdks: k.sdks,
   };
+}
+
+/** PlatformWeb carries `hostname`; the app models carry their identifier (stored as `key`) under its API name. */
+export function platformModel(p: Platform) {
+  const base = { $id: p.id, $createdAt: formatDate(p.createdAt), $updatedAt: formatDate(p.updatedAt), name: p.name, type: p.type };
+  if (p.type === 'web') return { ...base, hostname: p.hostname };
+  return { ...base, [KEY_FIELDS[p.type]]: p.key };
 }
 
 export function listModel<T>(name: string, total: number, items: T[]) {
