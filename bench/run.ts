@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
+import { freshDatabaseUrl } from '../test/harness.ts';
 
 const DURATION = Number(process.env.BENCH_SECONDS || 10);
 const root = path.resolve(import.meta.dirname, '..');
@@ -76,9 +77,11 @@ async function api(base: string, key: string, method: string, pathname: string, 
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
+  // BENCH_BACKEND=postgres runs the same scenarios on a fresh PostgreSQL database.
+  const fresh = await freshDatabaseUrl(process.env.BENCH_BACKEND === 'postgres' ? 'postgres' : 'sqlite');
   const server = await startProcess(['dist/main.js'], {
     TESSERA_DATA_DIR: dataDir,
-    TESSERA_DATABASE_URL: `sqlite:${path.join(dataDir, 'tessera.db')}`,
+    TESSERA_DATABASE_URL: fresh.url,
     TESSERA_PORT: '0',
     TESSERA_HOST: '127.0.0.1',
     TESSERA_ABUSE_LIMITS: 'disabled',
@@ -157,8 +160,9 @@ async function main() {
   const rss = peakRssMb(server.proc.pid!);
   await stop(server);
   fs.rmSync(dataDir, { recursive: true, force: true });
+  await fresh.drop();
 
-  console.log(`\nTessera bench — ${DURATION}s per scenario, ${os.cpus().length} cores, node ${process.version}\n`);
+  console.log(`\nTessera bench — ${fresh.url.split(':')[0]}, ${DURATION}s per scenario, ${os.cpus().length} cores, node ${process.version}\n`);
   console.log('scenario'.padEnd(40) + 'req/s'.padStart(10) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + 'errors'.padStart(8));
   for (const [name, r] of Object.entries(rows)) {
     const f = (v: number | undefined) => (v === undefined ? '' : String(Math.round(v * 10) / 10));
