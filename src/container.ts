@@ -15,6 +15,7 @@ import { UsersService } from './users/users.service.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { JwtService } from './jwt/jwt.service.ts';
 import { RateLimitsService } from './rate-limits/rate-limits.service.ts';
+import { MaintenanceService } from './maintenance/maintenance.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -34,6 +35,7 @@ export interface Container {
   accounts: AccountsService;
   jwt: JwtService;
   rateLimits: RateLimitsService;
+  maintenance: MaintenanceService;
   close(): Promise<void>;
 }
 
@@ -63,11 +65,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const users = new UsersService(database, clock, random, sessions, tokens, jwt);
   const accounts = new AccountsService(database, clock, random, users, sessions, tokens);
   const rateLimits = new RateLimitsService(db, clock, config.abuseLimits);
+  const maintenance = new MaintenanceService(db, clock, logger);
 
   return {
     config, logger, database, db, clock, random, invalidation,
-    projects, keys, platforms, sessions, tokens, users, accounts, jwt, rateLimits,
+    projects, keys, platforms, sessions, tokens, users, accounts, jwt, rateLimits, maintenance,
     async close() {
+      maintenance.stop();
       await invalidation.stop();
       await database.close();
     },

@@ -8,6 +8,7 @@ async function main() {
   const container = await createContainer(config);
   const boot = await bootstrapDefaultProject(container);
   const app = await buildApp(container);
+  container.maintenance.start();
   await app.listen({ port: config.port, host: config.host });
   const log = container.logger;
   if (boot) log.info({ keyFile: boot.keyFile }, `created project "default" and an API key with every scope; key written to ${boot.keyFile}`);

@@ -21,6 +21,8 @@ export async function resetKeys(db: Executor, keys: string[]): Promise<void> {
   if (keys.length) await db.deleteFrom('rate_limits').where('key', 'in', keys).execute();
 }
 
-export async function deleteWindowsBefore(db: Executor, windowStart: number): Promise<void> {
-  await db.deleteFrom('rate_limits').where('window_start', '<', windowStart).execute();
+/** Drops counters whose window started before `windowStart` (epoch seconds). */
+export async function deleteWindowsBefore(db: Executor, windowStart: number): Promise<number> {
+  const r = await db.deleteFrom('rate_limits').where('window_start', '<', windowStart).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }

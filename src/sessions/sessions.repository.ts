@@ -99,3 +99,8 @@ export async function updateSession(
 ): Promise<SessionRow | undefined> {
   return db.updateTable('sessions').set(changes).where('project_id', '=', projectId).where('id', '=', id).returningAll().executeTakeFirst();
 }
+
+export async function deleteExpiredSessions(db: Executor, now: number): Promise<number> {
+  const r = await db.deleteFrom('sessions').where('expire', '<=', now).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -21,3 +21,8 @@ export async function consumeToken(db: Executor, projectId: string, id: string):
   const r = await db.deleteFrom('tokens').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
 }
+
+export async function deleteExpiredTokens(db: Executor, now: number): Promise<number> {
+  const r = await db.deleteFrom('tokens').where('expire', '<=', now).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -1,0 +1,45 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ID, Users } from 'node-appwrite';
+import { backends, FakeClock, startServer, type TestServer } from '../../test/harness.ts';
+
+for (const backend of backends()) {
+  describe(`maintenance removes only rows nothing can use [${backend}]`, () => {
+    let t: TestServer;
+    const clock = new FakeClock();
+    before(async () => {
+      t = await startServer(backend, { clock });
+    });
+    after(async () => t?.close());
+
+    const count = async (table: 'tokens' | 'sessions' | 'rate_limits') =>
+      Number((await t.container.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+    it('deletes expired tokens and sessions and old abuse counters, keeps the live ones', async () => {
+      const users = new Users(t.server());
+      const user = await users.create({ userId: ID.unique(), email: 'm@example.com', password: 'password-123' });
+      await users.createToken({ userId: user.$id, expire: 60 });
+      const live = await users.createToken({ userId: user.$id, expire: 7200 });
+      await t.fetch('/account/sessions/email', { method: 'POST', json: { email: 'm@example.com', password: 'wrong-password' } });
+      await t.container.db.updateTable('projects').set({ settings: JSON.stringify({ auths: { duration: 120 } }) }).where('id', '=', 'default').execute();
+      await t.container.invalidation.publish('project', 'default');
+      const short = await users.createSession({ userId: user.$id });
+      assert.equal(await count('tokens'), 2);
+      assert.equal(await count('rate_limits'), 1);
+
+      clock.advance(61_000);
+      assert.deepEqual(await t.container.maintenance.runOnce(), { tokens: 1, sessions: 0, rateLimits: 0 });
+      assert.equal(await count('tokens'), 1);
+
+      clock.advance(60_000);
+      assert.deepEqual(await t.container.maintenance.runOnce(), { tokens: 0, sessions: 1, rateLimits: 0 });
+      assert.equal((await users.listSessions({ userId: user.$id })).sessions.some((s) => s.$id === short.$id), false);
+
+      clock.advance(2 * 86_400_000);
+      const r = await t.container.maintenance.runOnce();
+      assert.equal(r.rateLimits, 1);
+      assert.equal(r.tokens, 1, `token ${live.$id} expired by now too`);
+      assert.equal(await count('rate_limits'), 0);
+    });
+  });
+}
