@@ -102,8 +102,11 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   app.addHook('preValidation', async (req, reply) => {
     const meta = req.routeOptions.config.meta;
     if (!meta?.scope) return;
-    const project = await resolveProject(c, req);
-    const caller = await resolveCaller(c, req, project);
+    // Both answer synchronously on a warm cache; awaiting only real promises keeps that path short.
+    const p = resolveProject(c, req);
+    const project = p instanceof Promise ? await p : p;
+    const r = resolveCaller(c, req, project);
+    const caller = r instanceof Promise ? await r : r;
     req.caller = caller;
     reply.header('X-Debug-Fallback', req.headers['x-fallback-cookies'] ? 'true' : 'false');
 

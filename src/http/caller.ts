@@ -58,10 +58,15 @@ export function isProjectId(id: string): boolean {
   return PROJECT_ID.test(id);
 }
 
-export async function resolveProject(deps: CallerDeps, req: FastifyRequest): Promise<Project> {
+/** The request's project: synchronously from the cache when it can, else from the database. */
+export function resolveProject(deps: CallerDeps, req: FastifyRequest): Project | Promise<Project> {
   const id = requestedProjectId(req);
   if (!id || id === 'console') throw new AppwriteError('general_access_forbidden', 'This route requires a project: set the X-Appwrite-Project header.');
   if (!isProjectId(id)) throw new AppwriteError('project_not_found');
+  return deps.projects.peek(id) ?? loadProject(deps, id);
+}
+
+async function loadProject(deps: CallerDeps, id: string): Promise<Project> {
   const project = await deps.projects.get(id);
   if (!project) throw new AppwriteError('project_not_found');
   return project;
@@ -87,7 +92,26 @@ export function sessionValue(req: FastifyRequest, projectId: string): string {
   return '';
 }
 
-export async function resolveCaller(deps: CallerDeps, req: FastifyRequest, project: Project): Promise<Caller> {
+/**
+ * Who is calling. A plain session request whose session is cached is answered synchronously; a
+ * JWT, an API key or a cache miss takes the asynchronous path.
+ */
+export function resolveCaller(deps: CallerDeps, req: FastifyRequest, project: Project): Caller | Promise<Caller> {
+  const { 'x-appwrite-jwt': jwt, 'x-appwrite-key': key } = req.headers;
+  if (!jwt && !key) {
+    const value = sessionValue(req, project.id);
+    const hit = value ? deps.sessions.peek(project.id, value) : null;
+    if (hit) return { project, role: 'users', key: null, scopes: USER_SET, user: hit.user, session: hit.session, viaJwt: false };
+    if (hit === null) return guest(project);
+  }
+  return resolveCallerFully(deps, req, project);
+}
+
+function guest(project: Project): Caller {
+  return { project, role: 'guests', key: null, scopes: GUEST_SET, user: null, session: null, viaJwt: false };
+}
+
+async function resolveCallerFully(deps: CallerDeps, req: FastifyRequest, project: Project): Promise<Caller> {
   let user: UserRow | null = null;
   let session: SessionRow | null = null;
   let viaJwt = false;
@@ -126,7 +150,7 @@ export async function resolveCaller(deps: CallerDeps, req: FastifyRequest, proje
   }
 
   if (user) return { project, role: 'users', key: null, scopes: USER_SET, user, session, viaJwt };
-  return { project, role: 'guests', key: null, scopes: GUEST_SET, user: null, session: null, viaJwt: false };
+  return guest(project);
 }
 
 /** 401 general_unauthorized_scope unless the caller holds one of the route's scopes. */

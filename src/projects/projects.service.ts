@@ -21,13 +21,18 @@ export class ProjectsService {
 
   /** Projects are read on every request; a short-lived per-process copy keeps that off the database. */
   async get(id: string): Promise<Project | null> {
-    const hit = this.cache.get(id);
-    const now = this.clock.now();
-    if (hit && now - hit.at < PROJECT_TTL_MS) return hit.project;
+    const cached = this.peek(id);
+    if (cached) return cached;
     const project = await findProjectById(this.db, id);
-    if (project) this.cache.set(id, { project, at: now });
+    if (project) this.cache.set(id, { project, at: this.clock.now() });
     else this.cache.delete(id);
     return project;
+  }
+
+  /** The cached project if it is fresh, without touching the database (the hot path's first try). */
+  peek(id: string): Project | undefined {
+    const hit = this.cache.get(id);
+    return hit && this.clock.now() - hit.at < PROJECT_TTL_MS ? hit.project : undefined;
   }
 
   async create(id: string, name: string): Promise<Project> {

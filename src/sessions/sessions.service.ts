@@ -40,6 +40,8 @@ export class SessionsService {
 
   /** Resolves a cookie / X-Appwrite-Session value to its live session and user, or null (guest). */
   async authenticate(projectId: string, value: string): Promise<CachedCaller | null> {
+    const known = this.peek(projectId, value);
+    if (known !== undefined) return known;
     const decoded = decodeSessionSecret(value);
     if (!decoded) return null;
     const hash = hashSecret(decoded.secret);
@@ -51,17 +53,37 @@ export class SessionsService {
       hit = found;
       this.cache.set(hash, hit, generation);
     }
-    const { session, user } = hit;
-    if (session.project_id !== projectId || user.id !== decoded.id || !safeEqual(session.secret_hash, hash)) return null;
-    if (session.expire <= this.clock.now()) return null;
+    if (!this.accepts(hit, projectId, decoded.id, hash)) return null;
     await this.refreshAccessedAt(hit);
     return hit;
   }
 
+  /**
+   * The answer from the cache alone, synchronously: the caller, or null for a value that can never
+   * be a session. undefined means "ask the database" (a miss, or accessedAt is due).
+   */
+  peek(projectId: string, value: string): CachedCaller | null | undefined {
+    const decoded = decodeSessionSecret(value);
+    if (!decoded) return null;
+    const hash = hashSecret(decoded.secret);
+    const hit = this.cache.get(hash);
+    if (!hit || this.accessDue(hit)) return undefined;
+    return this.accepts(hit, projectId, decoded.id, hash) ? hit : null;
+  }
+
+  private accepts({ session, user }: CachedCaller, projectId: string, userId: string, hash: string): boolean {
+    if (session.project_id !== projectId || user.id !== userId || !safeEqual(session.secret_hash, hash)) return false;
+    return session.expire > this.clock.now();
+  }
+
+  private accessDue(hit: CachedCaller): boolean {
+    return hit.user.accessed_at === null || this.clock.now() - hit.user.accessed_at >= DAY_MS;
+  }
+
   /** accessedAt moves at most once a day; the cached copy is updated in place. */
   private async refreshAccessedAt(hit: CachedCaller) {
+    if (!this.accessDue(hit)) return;
     const now = this.clock.now();
-    if (hit.user.accessed_at !== null && now - hit.user.accessed_at < DAY_MS) return;
     hit.user = { ...hit.user, accessed_at: now };
     await updateUser(this.database.db, hit.user.project_id, hit.user.id, { accessed_at: now });
   }
