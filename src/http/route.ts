@@ -50,7 +50,7 @@ export function route<P = Record<string, string>, Q = any>(app: FastifyInstance,
     url: spec.url,
     config: { meta: spec.meta },
     schema,
-    handler: async (req, reply) => {
+    handler: (req, reply) => {
       const input = spec.params ? stripNulls((inQuery ? req.query : req.body) as Q) : ({} as Q);
       return spec.handler(req as FastifyRequest & { params: P }, reply, input);
     },
