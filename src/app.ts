@@ -8,6 +8,7 @@ import { ALLOW_HEADERS, isOriginAllowed, originHost } from './http/cors.ts';
 import { accountRoutes } from './accounts/accounts.routes.ts';
 import { sessionRoutes } from './sessions/sessions.routes.ts';
 import { userRoutes } from './users/users.routes.ts';
+import { targetRoutes } from './targets/targets.routes.ts';
 import { tokenRoutes } from './tokens/tokens.routes.ts';
 import { healthRoutes } from './projects/health.routes.ts';
 import { platformRoutes } from './platforms/platforms.routes.ts';
@@ -160,6 +161,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   await app.register(sessionRoutes(c), { prefix: '/v1' });
   await app.register(tokenRoutes(c), { prefix: '/v1' });
   await app.register(userRoutes(c), { prefix: '/v1' });
+  await app.register(targetRoutes(c), { prefix: '/v1' });
   await app.register(platformRoutes(c), { prefix: '/v1' });
   void SERVER_VERSION;
   return app;

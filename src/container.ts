@@ -12,6 +12,7 @@ import { SessionCache } from './sessions/session-cache.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
 import { TokensService } from './tokens/tokens.service.ts';
 import { UsersService } from './users/users.service.ts';
+import { TargetsService } from './targets/targets.service.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { JwtService } from './jwt/jwt.service.ts';
 import { RateLimitsService } from './rate-limits/rate-limits.service.ts';
@@ -32,6 +33,7 @@ export interface Container {
   sessions: SessionsService;
   tokens: TokensService;
   users: UsersService;
+  targets: TargetsService;
   accounts: AccountsService;
   jwt: JwtService;
   rateLimits: RateLimitsService;
@@ -62,14 +64,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const tokens = new TokensService(db, clock, random);
   const jwt = new JwtService(db, clock, random, config.jwtSecret);
   await jwt.init();
-  const users = new UsersService(database, clock, random, sessions, tokens, jwt);
+  const targets = new TargetsService(db, clock, random, sessions);
+  const users = new UsersService(database, clock, random, sessions, tokens, jwt, targets);
   const accounts = new AccountsService(database, clock, random, users, sessions, tokens);
   const rateLimits = new RateLimitsService(db, clock, config.abuseLimits);
   const maintenance = new MaintenanceService(db, clock, logger);
 
   return {
     config, logger, database, db, clock, random, invalidation,
-    projects, keys, platforms, sessions, tokens, users, accounts, jwt, rateLimits, maintenance,
+    projects, keys, platforms, sessions, tokens, users, targets, accounts, jwt, rateLimits, maintenance,
     async close() {
       maintenance.stop();
       await invalidation.stop();

@@ -3,7 +3,7 @@ import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { P, T } from '../http/params.ts';
 import { AppwriteError, argumentInvalid } from '../http/errors.ts';
-import { accountModel } from '../http/models.ts';
+import { accountModel, prefsObject } from '../http/models.ts';
 import { clearSessionCookies } from '../http/cookies.ts';
 import type { UserRow } from '../users/users.ts';
 
@@ -24,6 +24,9 @@ export function checkPrefs(prefs: Record<string, unknown>): void {
 
 export function accountRoutes(c: Container) {
   return async (app: FastifyInstance) => {
+    /** The Account model of a user just read or written, with its targets as stored now. */
+    const account = async (u: UserRow) => accountModel(u, await c.targets.ofUser(u.project_id, u.id));
+
     route<{}, { userId: string; email: string; password: string; name?: string }>(app, {
       method: 'POST',
       url: '/account',
@@ -31,12 +34,13 @@ export function accountRoutes(c: Container) {
       params: T.Object({ userId: P.customId(), email: P.email(), password: P.password(), name: P.opt(P.text(128)) }),
       handler: async (req, reply, input) => {
         const user = await c.accounts.create(req.caller.project, input);
-        return reply.code(201).send(accountModel(user));
+        return reply.code(201).send(await account(user));
       },
     });
 
     // The most frequent request of all: the serialised model is kept per cached user row, which
-    // is replaced (never mutated) whenever the user changes.
+    // is replaced (never mutated) whenever the user changes. A cached row comes with its targets,
+    // and any target write drops the entry, so a warm hit reads nothing from the database.
     const serialised = new WeakMap<UserRow, string>();
     route(app, {
       method: 'GET',
@@ -45,7 +49,11 @@ export function accountRoutes(c: Container) {
       handler: async (req, reply) => {
         const user = me(req);
         let body = serialised.get(user);
-        if (body === undefined) serialised.set(user, (body = JSON.stringify(accountModel(user))));
+        if (body === undefined) {
+          const cached = req.caller.targets;
+          body = JSON.stringify(cached ? accountModel(user, cached) : await account(user));
+          if (cached) serialised.set(user, body);
+        }
         return reply.type('application/json; charset=utf-8').send(body);
       },
     });
@@ -54,7 +62,7 @@ export function accountRoutes(c: Container) {
       method: 'GET',
       url: '/account/prefs',
       meta: { scope: 'account' },
-      handler: async (req) => accountModel(me(req)).prefs,
+      handler: async (req) => prefsObject(me(req).prefs),
     });
 
     route<{}, { prefs: Record<string, unknown> }>(app, {
@@ -64,7 +72,7 @@ export function accountRoutes(c: Container) {
       params: T.Object({ prefs: P.object() }),
       handler: async (req, _reply, input) => {
         checkPrefs(input.prefs);
-        return accountModel(await c.users.updatePrefs(req.caller.project.id, me(req).id, input.prefs));
+        return account(await c.users.updatePrefs(req.caller.project.id, me(req).id, input.prefs));
       },
     });
 
@@ -73,7 +81,7 @@ export function accountRoutes(c: Container) {
       url: '/account/name',
       meta: { scope: 'account' },
       params: T.Object({ name: P.text(128, 1) }),
-      handler: async (req, _reply, input) => accountModel(await c.users.updateName(req.caller.project.id, me(req).id, input.name)),
+      handler: async (req, _reply, input) => account(await c.users.updateName(req.caller.project.id, me(req).id, input.name)),
     });
 
     route<{}, { password: string; oldPassword?: string }>(app, {
@@ -84,7 +92,7 @@ export function accountRoutes(c: Container) {
       handler: async (req, _reply, input) => {
         const { project, session, viaJwt } = req.caller;
         const currentId = viaJwt ? null : (session?.id ?? null);
-        return accountModel(await c.accounts.updatePassword(project, me(req), currentId, input.password, input.oldPassword));
+        return account(await c.accounts.updatePassword(project, me(req), currentId, input.password, input.oldPassword));
       },
     });
 
@@ -94,7 +102,7 @@ export function accountRoutes(c: Container) {
       meta: { scope: 'account' },
       params: T.Object({ email: P.email(), password: P.password() }),
       handler: async (req, _reply, input) =>
-        accountModel(await c.accounts.updateContact(req.caller.project, me(req), 'email', input.email, input.password)),
+        account(await c.accounts.updateContact(req.caller.project, me(req), 'email', input.email, input.password)),
     });
 
     route<{}, { phone: string; password: string }>(app, {
@@ -103,7 +111,7 @@ export function accountRoutes(c: Container) {
       meta: { scope: 'account' },
       params: T.Object({ phone: P.phone(), password: P.password() }),
       handler: async (req, _reply, input) =>
-        accountModel(await c.accounts.updateContact(req.caller.project, me(req), 'phone', input.phone, input.password)),
+        account(await c.accounts.updateContact(req.caller.project, me(req), 'phone', input.phone, input.password)),
     });
 
     route(app, {
@@ -113,7 +121,7 @@ export function accountRoutes(c: Container) {
       handler: async (req, reply) => {
         const user = await c.users.updateStatus(req.caller.project.id, me(req).id, false);
         clearSessionCookies(req, reply, req.caller.project.id, c.clock.now());
-        return accountModel(user);
+        return account(user);
       },
     });
 

@@ -11,7 +11,6 @@ import { SESSION_TOKEN_TYPE_SET, TOKEN_TYPE } from '../tokens/tokens.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { countUsers, findUserByEmail, findUserById, insertUser, updateUser } from '../users/users.repository.ts';
 import { storedPassword, type UserRow } from '../users/users.ts';
-import { isUniqueViolation } from '../db/database.ts';
 import { deleteUserSessions } from '../sessions/sessions.repository.ts';
 
 export interface ClientInfo {
@@ -143,14 +142,9 @@ export class AccountsService {
         password_update: this.clock.now(),
       });
     }
-    // Appwrite finds the value among other users' messaging targets first, so both clashes are this type.
-    const taken = 'user_target_already_exists';
-    try {
-      return await this.users.update(project.id, user.id, changes, taken);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new AppwriteError(taken);
-      throw err;
-    }
+    // A value held by any messaging target is 409 user_target_already_exists (users.update); a clash
+    // on the users table alone (the other user's target was deleted) is what Appwrite answers here.
+    return this.users.update(project.id, user.id, changes, field === 'email' ? 'general_bad_request' : 'user_phone_already_exists');
   }
 }
 

@@ -6,7 +6,7 @@ import { AppwriteError } from '../http/errors.ts';
 const TOTAL_CAP = 5000;
 
 export interface ListOptions {
-  table: 'users' | 'sessions' | 'keys' | 'platforms';
+  table: 'users' | 'sessions' | 'keys' | 'platforms' | 'targets';
   projectId: string;
   query: ListQuery;
   /** Free-text `search` param, matched word by word against the table's `search` column. */

@@ -1,12 +1,14 @@
 import { sql } from 'kysely';
 import type { Database } from './database.ts';
 import * as core from './migrations/2026-11-23T00-00-core.ts';
+import * as targets from './migrations/2026-11-24T00-00-targets.ts';
 
 type Migration = { up(db: any, dialect: 'sqlite' | 'postgres'): Promise<void> };
 
 // Ordered by name; a migration runs once, inside a transaction, recorded in tessera_migrations.
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-23T00-00-core': core,
+  '2026-11-24T00-00-targets': targets,
 };
 
 export async function migrate(database: Database): Promise<string[]> {

@@ -96,6 +96,21 @@ export interface TokensTable {
   created_at: number;
 }
 
+export interface TargetsTable {
+  seq: Generated<number>;
+  project_id: string;
+  id: string;
+  user_id: string;
+  /** email, sms or push */
+  provider_type: string;
+  identifier: string;
+  provider_id: string | null;
+  name: string;
+  expired: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface RateLimitsTable {
   key: string;
   window_start: number;
@@ -115,6 +130,7 @@ export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
   tokens: TokensTable;
+  targets: TargetsTable;
   rate_limits: RateLimitsTable;
 }
 

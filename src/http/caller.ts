@@ -3,6 +3,7 @@ import type { Project } from '../projects/projects.ts';
 import type { ApiKey } from '../keys/keys.ts';
 import type { UserRow } from '../users/users.ts';
 import type { SessionRow } from '../sessions/sessions.ts';
+import type { TargetRow } from '../targets/targets.ts';
 import type { ProjectsService } from '../projects/projects.service.ts';
 import type { KeysService } from '../keys/keys.service.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
@@ -24,6 +25,8 @@ export interface Caller {
   /** The session that authenticated this request (cookie, header, fallback cookie, or the JWT's session). */
   session: SessionRow | null;
   viaJwt: boolean;
+  /** The user's targets when they came with a session-cache entry; null otherwise (read them when needed). */
+  targets: readonly TargetRow[] | null;
 }
 
 const GUEST_SCOPES = ['sessions.write', 'public', 'avatars.read', 'locale.read', 'global'];
@@ -101,25 +104,26 @@ export function resolveCaller(deps: CallerDeps, req: FastifyRequest, project: Pr
   if (!jwt && !key) {
     const value = sessionValue(req, project.id);
     const hit = value ? deps.sessions.peek(project.id, value) : null;
-    if (hit) return { project, role: 'users', key: null, scopes: USER_SET, user: hit.user, session: hit.session, viaJwt: false };
+    if (hit) return { project, role: 'users', key: null, scopes: USER_SET, user: hit.user, session: hit.session, viaJwt: false, targets: hit.targets };
     if (hit === null) return guest(project);
   }
   return resolveCallerFully(deps, req, project);
 }
 
 function guest(project: Project): Caller {
-  return { project, role: 'guests', key: null, scopes: GUEST_SET, user: null, session: null, viaJwt: false };
+  return { project, role: 'guests', key: null, scopes: GUEST_SET, user: null, session: null, viaJwt: false, targets: null };
 }
 
 async function resolveCallerFully(deps: CallerDeps, req: FastifyRequest, project: Project): Promise<Caller> {
   let user: UserRow | null = null;
   let session: SessionRow | null = null;
   let viaJwt = false;
+  let targets: readonly TargetRow[] | null = null;
 
   const value = sessionValue(req, project.id);
   if (value) {
     const hit = await deps.sessions.authenticate(project.id, value);
-    if (hit) ({ user, session } = hit);
+    if (hit) ({ user, session, targets } = hit);
   }
 
   const jwtHeader = req.headers['x-appwrite-jwt'];
@@ -145,11 +149,11 @@ async function resolveCallerFully(deps: CallerDeps, req: FastifyRequest, project
     const sdk = req.headers['x-sdk-name'];
     const key = await deps.keys.authenticate(project.id, keyHeader, typeof sdk === 'string' ? sdk : undefined);
     if (key) {
-      return { project, role: 'keys', key, scopes: new Set([...key.scopes, ...KEY_EXTRA_SCOPES]), user, session, viaJwt };
+      return { project, role: 'keys', key, scopes: new Set([...key.scopes, ...KEY_EXTRA_SCOPES]), user, session, viaJwt, targets };
     }
   }
 
-  if (user) return { project, role: 'users', key: null, scopes: USER_SET, user, session, viaJwt };
+  if (user) return { project, role: 'users', key: null, scopes: USER_SET, user, session, viaJwt, targets };
   return guest(project);
 }
 

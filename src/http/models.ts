@@ -2,6 +2,7 @@ import { formatDate } from '../support/clock.ts';
 import type { UserRow } from '../users/users.ts';
 import type { SessionRow } from '../sessions/sessions.ts';
 import type { TokenRow } from '../tokens/tokens.ts';
+import type { TargetRow } from '../targets/targets.ts';
 import type { ApiKey } from '../keys/keys.ts';
 import { KEY_FIELDS, type Platform } from '../platforms/platforms.ts';
 import { parseUserAgent } from '../sessions/user-agent.ts';
@@ -13,13 +14,14 @@ import { parseUserAgent } from '../sessions/user-agent.ts';
 
 const json = <T>(s: string | null, fallback: T): T => (s ? (JSON.parse(s) as T) : fallback);
 
-function prefsObject(s: string): Record<string, unknown> {
+/** A user's prefs, always an object. */
+export function prefsObject(s: string): Record<string, unknown> {
   const v = json<Record<string, unknown>>(s, {});
   return v && !Array.isArray(v) ? v : {};
 }
 
 /** Account model: the User model without password, hash and hashOptions. */
-export function accountModel(u: UserRow) {
+export function accountModel(u: UserRow, targets: readonly TargetRow[]) {
   return {
     $id: u.id,
     $createdAt: formatDate(u.created_at),
@@ -41,7 +43,7 @@ export function accountModel(u: UserRow) {
     phoneVerification: u.phone_verification === 1,
     mfa: u.mfa === 1,
     prefs: prefsObject(u.prefs),
-    targets: [] as unknown[],
+    targets: targets.map(targetModel),
     accessedAt: formatDate(u.accessed_at),
     impersonator: u.impersonator === 1,
     impersonatorUserId: null,
@@ -49,13 +51,27 @@ export function accountModel(u: UserRow) {
 }
 
 /** User model (Users API, API-key callers): adds the stored password hash and its options. */
-export function userModel(u: UserRow) {
-  const { impersonatorUserId: _omit, ...account } = accountModel(u);
+export function userModel(u: UserRow, targets: readonly TargetRow[]) {
+  const { impersonatorUserId: _omit, ...account } = accountModel(u, targets);
   return {
     ...account,
     password: u.password,
     hash: u.hash,
     hashOptions: u.hash_options ? json<Record<string, unknown>>(u.hash_options, {}) : null,
+  };
+}
+
+export function targetModel(t: TargetRow) {
+  return {
+    $id: t.id,
+    $createdAt: formatDate(t.created_at),
+    $updatedAt: formatDate(t.updated_at),
+    name: t.name,
+    userId: t.user_id,
+    providerId: t.provider_id,
+    providerType: t.provider_type,
+    identifier: t.identifier,
+    expired: t.expired === 1,
   };
 }
 

@@ -8,8 +8,10 @@ import { argumentInvalid, argumentMissing } from './errors.ts';
  * "Invalid `email` param: Value must be a valid email address".
  */
 const EMAIL_RE = /^[^\s@"(),:;<>[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-FormatRegistry.Set('email', (v) => v.length <= 254 && EMAIL_RE.test(v) && !v.startsWith('.') && !v.split('@')[0].endsWith('.') && !v.includes('..'));
-FormatRegistry.Set('phone', (v) => /^\+[1-9]\d{5,14}$/.test(v));
+export const isValidEmail = (v: string) => v.length <= 254 && EMAIL_RE.test(v) && !v.startsWith('.') && !v.split('@')[0].endsWith('.') && !v.includes('..');
+export const isValidPhone = (v: string) => /^\+[1-9]\d{5,14}$/.test(v);
+FormatRegistry.Set('email', isValidEmail);
+FormatRegistry.Set('phone', isValidPhone);
 
 const ID_DESCRIPTION =
   "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char";

@@ -1,10 +1,13 @@
 import type { Invalidation } from '../support/invalidation.ts';
 import type { SessionRow } from './sessions.ts';
 import type { UserRow } from '../users/users.ts';
+import type { TargetRow } from '../targets/targets.ts';
 
 export interface CachedCaller {
   session: SessionRow;
   user: UserRow;
+  /** The user's messaging targets, read with the user: GET /account answers from here. */
+  targets: readonly TargetRow[];
 }
 
 /**

@@ -2,17 +2,19 @@ import type { Updateable } from 'kysely';
 import type { Executor, SessionsTable } from '../db/schema.ts';
 import type { SessionRow } from './sessions.ts';
 import type { UserRow } from '../users/users.ts';
+import type { TargetRow } from '../targets/targets.ts';
+import { listUserTargets } from '../targets/targets.repository.ts';
 
 export async function insertSession(db: Executor, row: Omit<SessionRow, 'seq'>): Promise<SessionRow> {
   return db.insertInto('sessions').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-/** Session and its user in one query: the hot path of every authenticated request. */
+/** Session, its user and the user's targets: what the session cache holds for a warm hit. */
 export async function findSessionWithUser(
   db: Executor,
   projectId: string,
   secretHash: string,
-): Promise<{ session: SessionRow; user: UserRow } | undefined> {
+): Promise<{ session: SessionRow; user: UserRow; targets: TargetRow[] } | undefined> {
   const session = await db
     .selectFrom('sessions')
     .selectAll()
@@ -26,7 +28,8 @@ export async function findSessionWithUser(
     .where('project_id', '=', projectId)
     .where('id', '=', session.user_id)
     .executeTakeFirst();
-  return user ? { session, user } : undefined;
+  if (!user) return undefined;
+  return { session, user, targets: await listUserTargets(db, projectId, user.id) };
 }
 
 export async function findUserSession(db: Executor, projectId: string, userId: string, id: string): Promise<SessionRow | undefined> {

@@ -72,7 +72,7 @@ export function importRoutes(c: Container) {
           spec.check?.(input);
           checkPersonalData(project.settings.auths, input.password, { id: input.userId, email: input.email, name: input.name });
           const user = await c.users.create(project, { userId: input.userId, email: input.email, name: input.name, imported: spec.stored(input) });
-          return reply.code(201).send(userModel(user));
+          return reply.code(201).send(userModel(user, await c.targets.ofUser(project.id, user.id)));
         },
       });
     }

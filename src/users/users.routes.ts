@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { P, T } from '../http/params.ts';
-import { listModel, userModel } from '../http/models.ts';
+import { listModel, prefsObject, userModel } from '../http/models.ts';
 import { parseQueries, wantsTotal, type AttributeMap } from '../http/queries.ts';
 import { checkPrefs } from '../accounts/accounts.routes.ts';
 import { importRoutes } from './users.import.routes.ts';
+import type { UserRow } from './users.ts';
 
 const USER_ATTRIBUTES: AttributeMap = {
   name: { column: 'name', type: 'string' },
@@ -24,9 +25,13 @@ const USER_ATTRIBUTES: AttributeMap = {
 const UserPath = T.Object({ userId: P.uid() });
 const Label = T.String({ pattern: '^[A-Za-z0-9]{1,36}$', description: 'Value must be a valid string and at least 1 chars and no longer than 36 chars' });
 
+/** The User model of a user just read or written, with its targets as stored now. */
+const userWithTargets = (c: Container) => async (u: UserRow) => userModel(u, await c.targets.ofUser(u.project_id, u.id));
+
 export function userRoutes(c: Container) {
   return async (app: FastifyInstance) => {
     await importRoutes(c)(app);
+    const user = userWithTargets(c);
 
     route<{}, { queries?: string[]; search?: string; total?: boolean }>(app, {
       method: 'GET',
@@ -36,7 +41,8 @@ export function userRoutes(c: Container) {
       handler: async (req, _reply, input) => {
         const query = parseQueries(input.queries, USER_ATTRIBUTES);
         const { rows, total } = await c.users.list(req.caller.project.id, query, input.search, wantsTotal(input.total));
-        return listModel('users', total, rows.map(userModel));
+        const targets = await c.targets.ofUsers(req.caller.project.id, rows.map((u) => u.id));
+        return listModel('users', total, rows.map((u) => userModel(u, targets.get(u.id) ?? [])));
       },
     });
 
@@ -51,7 +57,7 @@ export function userRoutes(c: Container) {
         password: P.opt(P.password()),
         name: P.opt(P.text(128)),
       }),
-      handler: async (req, reply, input) => reply.code(201).send(userModel(await c.users.create(req.caller.project, input))),
+      handler: async (req, reply, input) => reply.code(201).send(await user(await c.users.create(req.caller.project, input))),
     });
 
     route<{ userId: string }>(app, {
@@ -59,7 +65,7 @@ export function userRoutes(c: Container) {
       url: '/users/:userId',
       meta: { scope: 'users.read' },
       path: UserPath,
-      handler: async (req) => userModel(await c.users.get(req.caller.project.id, req.params.userId)),
+      handler: async (req) => user(await c.users.get(req.caller.project.id, req.params.userId)),
     });
 
     route<{ userId: string }>(app, {
@@ -81,7 +87,7 @@ export function userRoutes(c: Container) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ name: P.text(128) }),
-      handler: async (req, _r, input) => userModel(await c.users.updateName(pid(req), req.params.userId, input.name)),
+      handler: async (req, _r, input) => user(await c.users.updateName(pid(req), req.params.userId, input.name)),
     });
 
     route<{ userId: string }, { email: string }>(app, {
@@ -90,7 +96,7 @@ export function userRoutes(c: Container) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ email: T.Union([P.email(), T.Literal('')], { description: 'Value must be a valid email address' }) }),
-      handler: async (req, _r, input) => userModel(await c.users.updateEmail(pid(req), req.params.userId, input.email)),
+      handler: async (req, _r, input) => user(await c.users.updateEmail(pid(req), req.params.userId, input.email)),
     });
 
     route<{ userId: string }, { number: string }>(app, {
@@ -99,7 +105,7 @@ export function userRoutes(c: Container) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ number: T.Union([P.phone(), T.Literal('')], { description: P.phone().description }) }),
-      handler: async (req, _r, input) => userModel(await c.users.updatePhone(pid(req), req.params.userId, input.number)),
+      handler: async (req, _r, input) => user(await c.users.updatePhone(pid(req), req.params.userId, input.number)),
     });
 
     route<{ userId: string }, { password: string }>(app, {
@@ -108,7 +114,7 @@ export function userRoutes(c: Container) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ password: T.Union([P.password(), T.Literal('')], { description: P.password().description }) }),
-      handler: async (req, _r, input) => userModel(await c.users.updatePassword(req.caller.project, req.params.userId, input.password)),
+      handler: async (req, _r, input) => user(await c.users.updatePassword(req.caller.project, req.params.userId, input.password)),
     });
 
     const flag = (url: string, param: string, update: (projectId: string, userId: string, v: boolean) => Promise<any>) =>
@@ -118,7 +124,7 @@ export function userRoutes(c: Container) {
         meta: { scope: 'users.write' },
         path: UserPath,
         params: T.Object({ [param]: P.bool() }),
-        handler: async (req, _r, input) => userModel(await update(pid(req), req.params.userId, input[param])),
+        handler: async (req, _r, input) => user(await update(pid(req), req.params.userId, input[param])),
       });
     flag('/users/:userId/status', 'status', (p, u, v) => c.users.updateStatus(p, u, v));
     flag('/users/:userId/verification', 'emailVerification', (p, u, v) => c.users.updateEmailVerification(p, u, v));
@@ -132,7 +138,7 @@ export function userRoutes(c: Container) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ labels: P.array(Label, 1000) }),
-      handler: async (req, _r, input) => userModel(await c.users.updateLabels(pid(req), req.params.userId, input.labels)),
+      handler: async (req, _r, input) => user(await c.users.updateLabels(pid(req), req.params.userId, input.labels)),
     });
 
     route<{ userId: string }>(app, {
@@ -140,7 +146,7 @@ export function userRoutes(c: Container) {
       url: '/users/:userId/prefs',
       meta: { scope: 'users.read' },
       path: UserPath,
-      handler: async (req) => userModel(await c.users.get(pid(req), req.params.userId)).prefs,
+      handler: async (req) => prefsObject((await c.users.get(pid(req), req.params.userId)).prefs),
     });
 
     route<{ userId: string }, { prefs: Record<string, unknown> }>(app, {
@@ -151,7 +157,7 @@ export function userRoutes(c: Container) {
       params: T.Object({ prefs: P.object() }),
       handler: async (req, _r, input) => {
         checkPrefs(input.prefs);
-        return userModel(await c.users.updatePrefs(pid(req), req.params.userId, input.prefs)).prefs;
+        return prefsObject((await c.users.updatePrefs(pid(req), req.params.userId, input.prefs)).prefs);
       },
     });
 

@@ -11,12 +11,15 @@ import { appendHistory, checkPasswordHistory, checkPasswordStrength, checkPerson
 import type { SessionsService } from '../sessions/sessions.service.ts';
 import type { TokensService, IssuedToken } from '../tokens/tokens.service.ts';
 import { TOKEN_TYPE } from '../tokens/tokens.ts';
-import { deleteUser, findUserById, insertUser, updateUser } from './users.repository.ts';
+import { deleteUser, findUserById, insertUser, lockUser, updateUser } from './users.repository.ts';
 import { searchText, storedPassword, type UserRow } from './users.ts';
 import type { Updateable } from 'kysely';
 import type { UsersTable } from '../db/schema.ts';
 import { deleteUserSessions, findUserSession, newestUserSession } from '../sessions/sessions.repository.ts';
 import type { JwtService } from '../jwt/jwt.service.ts';
+import type { TargetsService } from '../targets/targets.service.ts';
+import { isTargetClash } from '../targets/targets.repository.ts';
+import { contactMoves } from '../targets/targets.ts';
 
 export interface CreateUserInput {
   userId: string;
@@ -39,6 +42,7 @@ export class UsersService {
     private sessions: SessionsService,
     private tokens: TokensService,
     private jwt: JwtService,
+    private targets: TargetsService,
   ) {}
 
   private get db() {
@@ -57,8 +61,15 @@ export class UsersService {
       // Hash before any transaction opens.
       password = await hashPassword(input.password);
     }
+    const user = { id, email, phone, name, password, passwordSet: password !== null, accessed: input.accessed };
+    // A taken email or phone clashes on users or on targets: either way the user already exists.
+    // A new user has no sessions yet, so there is no cached account to invalidate.
     try {
-      return await insertUser(this.db, project.id, { id, email, phone, name, password, passwordSet: password !== null, accessed: input.accessed }, this.clock.now());
+      return await this.db.transaction().execute(async (trx) => {
+        const row = await insertUser(trx, project.id, user, this.clock.now());
+        await this.targets.addContactTargetsIn(trx, row);
+        return row;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppwriteError('user_already_exists');
       throw err;
@@ -75,22 +86,27 @@ export class UsersService {
     return runList<UserRow>(this.db, { table: 'users', projectId, query, search, total });
   }
 
-  /** Deleting a user takes its sessions and tokens with it (foreign keys cascade). */
+  /** Deleting a user takes its sessions, tokens and targets with it (foreign keys cascade). */
   async delete(projectId: string, userId: string): Promise<void> {
     if (!(await deleteUser(this.db, projectId, userId))) throw new AppwriteError('user_not_found');
     await this.sessions.userChanged(projectId, userId);
   }
 
-  /** Applies column changes, keeps `search` in step, and drops cached copies of the user. */
+  /**
+   * Applies column changes, keeps `search` and the email/phone targets in step, and drops cached
+   * copies of the user. `uniqueError` answers a clash on the users table; a value already held by
+   * a messaging target is 409 user_target_already_exists.
+   */
   async update(projectId: string, userId: string, changes: Updateable<UsersTable>, uniqueError: AppwriteError['type'] = 'user_already_exists'): Promise<UserRow> {
     const current = await this.get(projectId, userId);
     const next = { ...current, ...changes } as UserRow;
     const set = { ...changes, search: searchText(next), updated_at: this.clock.now() };
     let row: UserRow | undefined;
     try {
-      row = await updateUser(this.db, projectId, userId, set);
+      const movesContact = changes.email !== undefined || changes.phone !== undefined;
+      row = movesContact ? await this.updateWithTargets(projectId, userId, set) : await updateUser(this.db, projectId, userId, set);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppwriteError(uniqueError);
+      if (isUniqueViolation(err)) throw new AppwriteError(isTargetClash(err) ? 'user_target_already_exists' : uniqueError);
       throw err;
     }
     if (!row) throw new AppwriteError('user_not_found');
@@ -98,18 +114,35 @@ export class UsersService {
     return row;
   }
 
+  /**
+   * An email/phone change and the move of its target in one transaction. As Appwrite, a value that
+   * is already any target's identifier (this user's included) is refused before writing.
+   */
+  private updateWithTargets(projectId: string, userId: string, set: Updateable<UsersTable>): Promise<UserRow | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.database.dialect === 'postgres') await lockUser(trx, projectId, userId);
+      const before = await findUserById(trx, projectId, userId);
+      if (!before) return undefined;
+      const moves = contactMoves(before, set);
+      for (const m of moves) if (m.to) await this.targets.assertIdentifierFree(trx, projectId, m.to);
+      const row = await updateUser(trx, projectId, userId, set);
+      for (const m of moves) await this.targets.moveContactIn(trx, projectId, userId, m);
+      return row;
+    });
+  }
+
   updateName(projectId: string, userId: string, name: string) {
     return this.update(projectId, userId, { name });
   }
 
-  // Appwrite finds another user's email/phone as a messaging target first, so a taken value is
-  // 409 user_target_already_exists rather than user_email/phone_already_exists.
+  // A taken value is usually another user's target (409 user_target_already_exists); only a user
+  // whose target was deleted clashes on the users table itself.
   updateEmail(projectId: string, userId: string, email: string) {
-    return this.update(projectId, userId, { email: email ? email.toLowerCase() : null, email_verification: 0 }, 'user_target_already_exists');
+    return this.update(projectId, userId, { email: email ? email.toLowerCase() : null, email_verification: 0 }, 'user_email_already_exists');
   }
 
   updatePhone(projectId: string, userId: string, phone: string) {
-    return this.update(projectId, userId, { phone: phone || null, phone_verification: 0 }, 'user_target_already_exists');
+    return this.update(projectId, userId, { phone: phone || null, phone_verification: 0 }, 'user_phone_already_exists');
   }
 
   async updateStatus(projectId: string, userId: string, status: boolean) {

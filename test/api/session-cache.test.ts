@@ -271,6 +271,7 @@ describe('session cache bounds', () => {
   const entry = (userId: string, hash: string) => ({
     session: { project_id: 'p', id: `s-${hash}`, user_id: userId, secret_hash: hash } as SessionRow,
     user: { project_id: 'p', id: userId } as UserRow,
+    targets: [],
   });
 
   it('keeps at most `limit` entries, evicting the oldest, and forgets evicted users', () => {

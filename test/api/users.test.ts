@@ -49,7 +49,7 @@ for (const backend of backends()) {
       assert.deepEqual([...user.labels], []);
       assert.deepEqual([user.emailVerification, user.phoneVerification, user.mfa, user.impersonator], [false, false, false, false]);
       assert.deepEqual({ ...user.prefs }, {});
-      assert.deepEqual([...user.targets], []);
+      assert.deepEqual(user.targets.map((x) => [x.providerType, x.identifier]), [['email', 'ada@example.com'], ['sms', '+14155550101']], 'the email and phone are targets');
       const row = await dbUser('ada');
       assert.equal(row?.email, 'ada@example.com');
       assert.equal(row?.password, user.password);
