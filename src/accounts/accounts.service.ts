@@ -64,6 +64,7 @@ export class AccountsService {
       hash_options: JSON.stringify(stored.hashOptions),
       updated_at: this.clock.now(),
     });
+    await this.sessions.userChanged(project.id, user.id);
     return row ?? user;
   }
 

@@ -27,6 +27,8 @@ export interface IssuedSession {
   session: SessionRow;
   /** The cookie value: base64 {id, secret}. Never stored. */
   secret: string;
+  /** How many of the user's oldest sessions the session limit removed. */
+  trimmed: number;
 }
 
 export class SessionsService {
@@ -117,13 +119,14 @@ export class SessionsService {
       updated_at: now,
     });
     const limit = project.settings.auths.maxSessions;
-    if (applyLimit && limit > 0) await trimUserSessions(trx, project.id, user.id, limit);
-    return { session, secret: encodeSessionSecret(user.id, secret) };
+    const trimmed = applyLimit && limit > 0 ? await trimUserSessions(trx, project.id, user.id, limit) : 0;
+    return { session, secret: encodeSessionSecret(user.id, secret), trimmed };
   }
 
+  /** A new session invalidates nothing cached, unless the session limit ended older ones. */
   async issue(project: Project, user: UserRow, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
     const issued = await this.database.db.transaction().execute((trx) => this.issueIn(trx, project, user, input, applyLimit));
-    await this.userChanged(project.id, user.id);
+    if (issued.trimmed > 0) await this.userChanged(project.id, user.id);
     return issued;
   }
 
