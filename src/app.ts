@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Container } from './container.ts';
-import { AppwriteError, errorBody, SERVER_VERSION } from './http/errors.ts';
+import { AppwriteError, errorBody } from './http/errors.ts';
 import { compileParams, parseQueryString } from './http/params.ts';
 import { assertScope, isProjectId, requestedProjectId, resolveCaller, resolveProject, type Caller } from './http/caller.ts';
 import { ALLOW_HEADERS, isOriginAllowed, originHost } from './http/cors.ts';
@@ -138,7 +138,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((err: FastifyError | AppwriteError, req, reply) => {
-    const appErr = toAppwriteError(err, req);
+    const appErr = toAppwriteError(err);
     if (appErr.code >= 500) req.log.error({ err }, 'unhandled error');
     const rate = (err as any).rateLimit;
     if (rate) setRateHeaders(reply, rate);
@@ -163,7 +163,6 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   await app.register(userRoutes(c), { prefix: '/v1' });
   await app.register(targetRoutes(c), { prefix: '/v1' });
   await app.register(platformRoutes(c), { prefix: '/v1' });
-  void SERVER_VERSION;
   return app;
 }
 
@@ -186,7 +185,7 @@ function setRateHeaders(reply: { header(k: string, v: string): unknown }, v: { l
 }
 
 /** Known failures keep their type; Fastify's own 4xx become general_argument_invalid; the rest is a 500. */
-function toAppwriteError(err: FastifyError | AppwriteError, _req: FastifyRequest): AppwriteError {
+function toAppwriteError(err: FastifyError | AppwriteError): AppwriteError {
   if (err instanceof AppwriteError) return err;
   const status = (err as FastifyError).statusCode ?? 500;
   if (status === 413) return new AppwriteError('general_argument_invalid', 'Request body is too large.');

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import type { Project } from '../projects/projects.ts';
 import { AppwriteError } from '../http/errors.ts';
-import { resolveId } from '../support/ids.ts';
+import { uniqueId } from '../support/ids.ts';
 import { hashPassword, verifyDummy, verifyPassword } from '../passwords/passwords.ts';
 import { appendHistory, checkPasswordHistory, checkPasswordStrength, checkPersonalData } from '../passwords/password-policy.ts';
 import type { SessionsService, IssuedSession } from '../sessions/sessions.service.ts';
@@ -36,8 +36,7 @@ export class AccountsService {
   /** POST /account: a new user with email and password; no session. */
   async create(project: Project, input: { userId: string; email: string; password: string; name?: string }): Promise<UserRow> {
     await this.assertUserLimit(project);
-    const id = resolveId(input.userId, this.clock, this.random);
-    return this.users.create(project, { ...input, userId: id, email: input.email, accessed: true });
+    return this.users.create(project, { ...input, accessed: true });
   }
 
   /**
@@ -70,7 +69,7 @@ export class AccountsService {
 
   async createAnonymousSession(project: Project, client: ClientInfo): Promise<IssuedSession> {
     await this.assertUserLimit(project);
-    const id = resolveId('unique()', this.clock, this.random);
+    const id = uniqueId(this.clock, this.random);
     const user = await insertUser(this.database.db, project.id, { id, email: null, phone: null, name: '', password: null, passwordSet: false, accessed: true }, this.clock.now());
     return this.sessions.issue(project, user, { userId: id, provider: 'anonymous', factors: ['anonymous'], ...client }, true);
   }
@@ -84,7 +83,7 @@ export class AccountsService {
     const db = this.database.db;
     const user = await findUserById(db, project.id, userId);
     if (!user) throw new AppwriteError('user_invalid_token');
-    const token = await this.tokens.find(db, project.id, userId, [...SESSION_TOKEN_TYPE_SET], secret);
+    const token = await this.tokens.find(db, project.id, userId, SESSION_TOKEN_TYPE_SET, secret);
     if (!token || token.type === TOKEN_TYPE.oauth2) throw new AppwriteError('user_invalid_token');
     const { provider, factor, verify } = tokenSessionKind(token.type);
     const issued = await db.transaction().execute(async (trx) => {

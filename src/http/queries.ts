@@ -1,4 +1,4 @@
-import { argumentInvalid, AppwriteError } from './errors.ts';
+import { argumentInvalid } from './errors.ts';
 
 export type AttributeType = 'string' | 'bool' | 'date' | 'int' | 'array';
 /** Public attribute name → column and type, per list endpoint. */
@@ -138,9 +138,6 @@ function coerce(v: unknown, type: AttributeType, attr: string): unknown {
   }
 }
 
-export function cursorNotFound(): AppwriteError {
-  return new AppwriteError('general_cursor_not_found');
-}
 
 /** `total=false` turns counting off; GET booleans arrive as strings. */
 export function wantsTotal(v: unknown): boolean {

@@ -17,7 +17,7 @@ export class KeysService {
     private db: Db,
     private clock: Clock,
     private random: Random,
-    private invalidation: Invalidation,
+    invalidation: Invalidation,
   ) {
     invalidation.on('key', (projectId) => {
       if (projectId === '*') this.cache.clear();

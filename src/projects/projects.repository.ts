@@ -26,7 +26,3 @@ export async function countProjects(db: Executor): Promise<number> {
   const row = await db.selectFrom('projects').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
-
-export async function updateProjectSettings(db: Executor, id: string, settings: ProjectSettings, now: number) {
-  await db.updateTable('projects').set({ settings: JSON.stringify(settings), updated_at: now }).where('id', '=', id).execute();
-}

@@ -37,7 +37,6 @@ export class RateLimitsService {
       if (count > rule.limit) exceeded = true;
       if (!verdict || remaining < verdict.remaining) verdict = { keys, limit: rule.limit, remaining, reset: windowStart + rule.period };
     }
-    verdict!.keys = keys;
     if (exceeded) {
       const err = new AppwriteError('general_rate_limit_exceeded');
       (err as any).rateLimit = verdict;

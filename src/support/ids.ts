@@ -12,12 +12,6 @@ export function randomHex(random: Random, length: number): string {
   return random.bytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
 }
 
-export function randomDigits(random: Random, length: number): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += String(random.int(10));
-  return out;
-}
-
 /** Resolves the `unique()` magic value to a generated id; other values pass through. */
 export function resolveId(value: string, clock: Clock, random: Random): string {
   return value === 'unique()' ? uniqueId(clock, random) : value;

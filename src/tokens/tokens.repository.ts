@@ -5,7 +5,7 @@ export async function insertToken(db: Executor, row: Omit<TokenRow, 'seq'>): Pro
   return db.insertInto('tokens').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function findLiveTokens(db: Executor, projectId: string, userId: string, types: number[], now: number): Promise<TokenRow[]> {
+export async function findLiveTokens(db: Executor, projectId: string, userId: string, types: readonly number[], now: number): Promise<TokenRow[]> {
   return db
     .selectFrom('tokens')
     .selectAll()

@@ -38,7 +38,7 @@ export class TokensService {
   }
 
   /** The user's live token of one of `types` whose secret matches, compared in constant time. */
-  async find(db: Executor, projectId: string, userId: string, types: number[], secret: string): Promise<TokenRow | null> {
+  async find(db: Executor, projectId: string, userId: string, types: readonly number[], secret: string): Promise<TokenRow | null> {
     const hash = hashSecret(secret);
     let match: TokenRow | null = null;
     for (const t of await findLiveTokens(db, projectId, userId, types, this.clock.now())) {

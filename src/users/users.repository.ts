@@ -1,3 +1,4 @@
+import { ARGON2_HASH_OPTIONS } from '../passwords/passwords.ts';
 import type { Updateable } from 'kysely';
 import type { Executor, UsersTable } from '../db/schema.ts';
 import type { NewUser, UserRow } from './users.ts';
@@ -14,7 +15,7 @@ export async function insertUser(db: Executor, projectId: string, u: NewUser, no
       phone: u.phone,
       password: u.password?.password ?? null,
       hash: u.password?.hash ?? 'argon2',
-      hash_options: JSON.stringify(u.password?.hashOptions ?? { type: 'argon2', memory_cost: 7168, time_cost: 5, threads: 1 }),
+      hash_options: JSON.stringify(u.password?.hashOptions ?? ARGON2_HASH_OPTIONS),
       password_history: JSON.stringify(u.password && u.passwordSet ? [u.password.password] : []),
       password_update: u.password && u.passwordSet ? now : null,
       registration: now,
@@ -40,10 +41,6 @@ export async function findUserById(db: Executor, projectId: string, id: string):
 
 export async function findUserByEmail(db: Executor, projectId: string, email: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('email', '=', email).executeTakeFirst();
-}
-
-export async function findUserByPhone(db: Executor, projectId: string, phone: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('phone', '=', phone).executeTakeFirst();
 }
 
 /** Updates the given columns and returns the new row (undefined when the user is gone). */
