@@ -1,26 +1,14 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
-import { P, T } from '../http/params.ts';
-import { AppwriteError, argumentInvalid } from '../http/errors.ts';
+import { checkPrefs, P, T } from '../http/params.ts';
+import { AppwriteError } from '../http/errors.ts';
+import { me } from '../http/caller.ts';
 import { accountModel, prefsObject } from '../http/models.ts';
 import { clearSessionCookies } from '../http/cookies.ts';
 import type { UserRow } from '../users/users.ts';
 
-const PREFS_MAX_BYTES = 65535;
 const urlIp = (limit: number) => [{ limit, period: 3600, key: 'url:{url},ip:{ip}' }];
-
-export function me(req: FastifyRequest): UserRow {
-  const user = req.caller.user;
-  if (!user) throw new AppwriteError('user_not_found');
-  return user;
-}
-
-export function checkPrefs(prefs: Record<string, unknown>): void {
-  if (Buffer.byteLength(JSON.stringify(prefs)) > PREFS_MAX_BYTES) {
-    throw argumentInvalid('prefs', `Value must be a valid object and no longer than ${PREFS_MAX_BYTES.toLocaleString('en-US')} chars.`);
-  }
-}
 
 export function accountRoutes(c: Container) {
   return async (app: FastifyInstance) => {

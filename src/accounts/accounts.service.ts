@@ -4,14 +4,12 @@ import type { Project } from '../projects/projects.ts';
 import { AppwriteError } from '../http/errors.ts';
 import { uniqueId } from '../support/ids.ts';
 import { hashPassword, verifyDummy, verifyPassword } from '../passwords/passwords.ts';
-import { appendHistory, checkPasswordHistory, checkPasswordStrength, checkPersonalData } from '../passwords/password-policy.ts';
 import type { SessionsService, IssuedSession } from '../sessions/sessions.service.ts';
 import type { TokensService } from '../tokens/tokens.service.ts';
 import { SESSION_TOKEN_TYPE_SET, TOKEN_TYPE } from '../tokens/tokens.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { countUsers, findUserByEmail, findUserById, insertUser, updateUser } from '../users/users.repository.ts';
-import { storedPassword, type UserRow } from '../users/users.ts';
-import { deleteUserSessions } from '../sessions/sessions.repository.ts';
+import { hashColumns, storedPassword, type UserRow } from '../users/users.ts';
 
 export interface ClientInfo {
   ip: string;
@@ -56,15 +54,7 @@ export class AccountsService {
 
   /** Imported hashes become argon2id on the first successful login. */
   private async rehash(project: Project, user: UserRow, password: string): Promise<UserRow> {
-    const stored = await hashPassword(password);
-    const row = await updateUser(this.database.db, project.id, user.id, {
-      password: stored.password,
-      hash: stored.hash,
-      hash_options: JSON.stringify(stored.hashOptions),
-      updated_at: this.clock.now(),
-    });
-    await this.sessions.userChanged(project.id, user.id);
-    return row ?? user;
+    return this.users.update(project.id, user.id, hashColumns(await hashPassword(password)));
   }
 
   async createAnonymousSession(project: Project, client: ClientInfo): Promise<IssuedSession> {
@@ -97,28 +87,13 @@ export class AccountsService {
 
   /** PATCH /account/password: old password required when one is set; other sessions end when invalidation is on. */
   async updatePassword(project: Project, user: UserRow, currentSessionId: string | null, password: string, oldPassword: string | undefined): Promise<UserRow> {
-    const auths = project.settings.auths;
     const stored = storedPassword(user);
     if (user.password_update !== null && stored) {
       if (!oldPassword || !(await verifyPassword(oldPassword, stored))) throw new AppwriteError('user_invalid_credentials');
     }
-    checkPasswordStrength(auths, password);
-    checkPersonalData(auths, password, user);
-    const history = JSON.parse(user.password_history) as string[];
-    await checkPasswordHistory(auths, password, history, stored);
-    const next = await hashPassword(password);
-    const row = await this.users.update(project.id, user.id, {
-      password: next.password,
-      hash: next.hash,
-      hash_options: JSON.stringify(next.hashOptions),
-      password_history: JSON.stringify(appendHistory(auths, history, next.password)),
-      password_update: this.clock.now(),
-    });
+    const row = await this.users.update(project.id, user.id, await this.users.newPassword(project, user, password));
     // As Appwrite: only a request with its own session (not a JWT) ends the other sessions.
-    if (auths.invalidateSessions && currentSessionId) {
-      await deleteUserSessions(this.database.db, project.id, user.id, currentSessionId);
-      await this.sessions.userChanged(project.id, user.id);
-    }
+    if (project.settings.auths.invalidateSessions && currentSessionId) await this.sessions.deleteAll(project.id, user.id, currentSessionId);
     return row;
   }
 
@@ -134,13 +109,7 @@ export class AccountsService {
       field === 'email' ? { email: value.toLowerCase(), email_verification: 0 } : { phone: value, phone_verification: 0 };
     if (!hasPassword) {
       const next = await hashPassword(password);
-      Object.assign(changes, {
-        password: next.password,
-        hash: next.hash,
-        hash_options: JSON.stringify(next.hashOptions),
-        password_history: JSON.stringify([next.password]),
-        password_update: this.clock.now(),
-      });
+      Object.assign(changes, { ...hashColumns(next), password_history: JSON.stringify([next.password]), password_update: this.clock.now() });
     }
     // A value held by any messaging target is 409 user_target_already_exists (users.update); a clash
     // on the users table alone (the other user's target was deleted) is what Appwrite answers here.

@@ -9,10 +9,6 @@ import type { KeysService } from '../keys/keys.service.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
 import type { JwtService } from '../jwt/jwt.service.ts';
 import { AppwriteError } from './errors.ts';
-import { findUserById } from '../users/users.repository.ts';
-import { findUserSession } from '../sessions/sessions.repository.ts';
-import type { Db } from '../db/schema.ts';
-import type { Clock } from '../support/clock.ts';
 
 export type Role = 'guests' | 'users' | 'keys';
 
@@ -36,12 +32,10 @@ const GUEST_SET = new Set(GUEST_SCOPES);
 const USER_SET = new Set(USER_SCOPES);
 
 export interface CallerDeps {
-  db: Db;
   projects: ProjectsService;
   keys: KeysService;
   sessions: SessionsService;
   jwt: JwtService;
-  clock: Clock;
 }
 
 /** Project id from X-Appwrite-Project, else the `project` param; '' for none. */
@@ -130,18 +124,9 @@ async function resolveCallerFully(deps: CallerDeps, req: FastifyRequest, project
   if (typeof jwtHeader === 'string' && jwtHeader) {
     if (user) throw new AppwriteError('user_jwt_and_cookie_set');
     const claims = await deps.jwt.verify(jwtHeader, project.id);
-    const jwtUser = await findUserById(deps.db, project.id, claims.userId);
-    let jwtSession: SessionRow | null = null;
-    let ok = !!jwtUser;
-    if (ok && claims.sessionId) {
-      jwtSession = (await findUserSession(deps.db, project.id, claims.userId, claims.sessionId)) ?? null;
-      ok = !!jwtSession && jwtSession.expire > deps.clock.now();
-    }
-    if (ok) {
-      user = jwtUser!;
-      session = jwtSession;
-      viaJwt = true;
-    }
+    const resolved = await deps.sessions.resolveJwt(project.id, claims);
+    if (resolved) ({ user, session } = resolved);
+    viaJwt = resolved !== null;
   }
 
   const keyHeader = req.headers['x-appwrite-key'];
@@ -164,4 +149,16 @@ export function assertScope(caller: Caller, scope: string | string[]): void {
   const who = caller.user?.email || 'User';
   const role = caller.role === 'keys' ? 'applications' : caller.role;
   throw new AppwriteError('general_unauthorized_scope', `${who} (role: ${role}) missing scopes (${JSON.stringify([wanted[0]])})`);
+}
+
+/** The signed-in user of an `account`-scoped route (the scope check has already refused guests). */
+export function me(req: FastifyRequest): UserRow {
+  const user = req.caller.user;
+  if (!user) throw new AppwriteError('user_not_found');
+  return user;
+}
+
+/** The project the request acts in (resolved before validation). */
+export function projectIdOf(req: FastifyRequest): string {
+  return req.caller.project.id;
 }

@@ -107,3 +107,12 @@ export function parseQueryString(qs: string): Record<string, unknown> {
 function compact(a: any[]): any[] {
   return a.filter((v) => v !== undefined).map((v) => (Array.isArray(v) ? compact(v) : v));
 }
+
+const PREFS_MAX_BYTES = 65535;
+
+/** Prefs (user or team) may hold at most 64 kB of JSON. */
+export function checkPrefs(prefs: Record<string, unknown>): void {
+  if (Buffer.byteLength(JSON.stringify(prefs)) > PREFS_MAX_BYTES) {
+    throw argumentInvalid('prefs', `Value must be a valid object and no longer than ${PREFS_MAX_BYTES.toLocaleString('en-US')} chars.`);
+  }
+}

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
+import { projectIdOf } from '../http/caller.ts';
 import { P, T } from '../http/params.ts';
 import { listModel, platformModel } from '../http/models.ts';
 import { parseQueries, wantsTotal, type AttributeMap } from '../http/queries.ts';
@@ -43,7 +44,6 @@ type IdPath = { platformId: string };
 /** /project/platforms: API keys only (scopes platforms.read / platforms.write); the key's project is the project. */
 export function platformRoutes(c: Container) {
   return async (app: FastifyInstance) => {
-    const pid = (req: { caller: { project: { id: string } } }) => req.caller.project.id;
 
     route<{}, { queries?: string[]; total?: boolean }>(app, {
       method: 'GET',
@@ -52,7 +52,7 @@ export function platformRoutes(c: Container) {
       params: T.Object({ queries: P.opt(P.array(T.String(), 100)), total: P.opt(P.bool()) }),
       handler: async (req, _reply, input) => {
         const query = parseQueries(input.queries, PLATFORM_ATTRIBUTES);
-        const { platforms, total } = await c.platforms.list(pid(req), query, wantsTotal(input.total));
+        const { platforms, total } = await c.platforms.list(projectIdOf(req), query, wantsTotal(input.total));
         return listModel('platforms', total, platforms.map(platformModel));
       },
     });
@@ -62,7 +62,7 @@ export function platformRoutes(c: Container) {
       url: '/project/platforms/:platformId',
       meta: { scope: 'platforms.read' },
       path: PlatformPath,
-      handler: async (req) => platformModel(await c.platforms.get(pid(req), req.params.platformId)),
+      handler: async (req) => platformModel(await c.platforms.get(projectIdOf(req), req.params.platformId)),
     });
 
     route<IdPath>(app, {
@@ -71,7 +71,7 @@ export function platformRoutes(c: Container) {
       meta: { scope: 'platforms.write' },
       path: PlatformPath,
       handler: async (req, reply) => {
-        await c.platforms.delete(pid(req), req.params.platformId);
+        await c.platforms.delete(projectIdOf(req), req.params.platformId);
         return reply.code(204).send();
       },
     });
@@ -82,7 +82,7 @@ export function platformRoutes(c: Container) {
       meta: { scope: 'platforms.write' },
       params: CreateWebParams,
       handler: async (req, reply, input) => {
-        const platform = await c.platforms.create(pid(req), input.platformId, { type: 'web', name: input.name, hostname: input.hostname });
+        const platform = await c.platforms.create(projectIdOf(req), input.platformId, { type: 'web', name: input.name, hostname: input.hostname });
         return reply.code(201).send(platformModel(platform));
       },
     });
@@ -95,7 +95,7 @@ export function platformRoutes(c: Container) {
       path: PlatformPath,
       params: T.Object({ name: PLATFORM_PARAMS.name, hostname: P.opt(PLATFORM_PARAMS.hostname) }),
       handler: async (req, _reply, input) =>
-        platformModel(await c.platforms.update(pid(req), req.params.platformId, { type: 'web', name: input.name, hostname: input.hostname })),
+        platformModel(await c.platforms.update(projectIdOf(req), req.params.platformId, { type: 'web', name: input.name, hostname: input.hostname })),
     });
 
     for (const type of Object.keys(KEY_FIELDS) as AppPlatformType[]) {
@@ -107,7 +107,7 @@ export function platformRoutes(c: Container) {
         meta: { scope: 'platforms.write' },
         params: createAppParams(type),
         handler: async (req, reply, input) => {
-          const platform = await c.platforms.create(pid(req), input.platformId, { type, name: input.name, key: input[field] });
+          const platform = await c.platforms.create(projectIdOf(req), input.platformId, { type, name: input.name, key: input[field] });
           return reply.code(201).send(platformModel(platform));
         },
       });
@@ -119,7 +119,7 @@ export function platformRoutes(c: Container) {
         path: PlatformPath,
         params: T.Object({ name: PLATFORM_PARAMS.name, [field]: PLATFORM_PARAMS.identifier }),
         handler: async (req, _reply, input) =>
-          platformModel(await c.platforms.update(pid(req), req.params.platformId, { type, name: input.name, key: input[field] })),
+          platformModel(await c.platforms.update(projectIdOf(req), req.params.platformId, { type, name: input.name, key: input[field] })),
       });
     }
   };

@@ -7,7 +7,7 @@ import { listModel, sessionModel } from '../http/models.ts';
 import { clearSessionCookies, clientInfo, setSessionCookies } from '../http/cookies.ts';
 import { wantsTotal } from '../http/queries.ts';
 import type { IssuedSession } from './sessions.service.ts';
-import { me } from '../accounts/accounts.routes.ts';
+import { me } from '../http/caller.ts';
 
 const urlIp = (limit: number) => [{ limit, period: 3600, key: 'url:{url},ip:{ip}' }];
 const tokenAbuse = [{ limit: 10, period: 3600, key: 'ip:{ip},userId:{param-userId}' }];

@@ -7,7 +7,7 @@ import type { UserRow } from '../users/users.ts';
 import { AppwriteError } from '../http/errors.ts';
 import { uniqueId } from '../support/ids.ts';
 import { decodeSessionSecret, encodeSessionSecret, hashSecret, safeEqual } from '../support/secrets.ts';
-import { lockUser, updateUser } from '../users/users.repository.ts';
+import { findUserById, lockUser, updateUser } from '../users/users.repository.ts';
 import { SessionCache, type CachedCaller } from './session-cache.ts';
 import type { NewSession, SessionRow } from './sessions.ts';
 import {
@@ -17,6 +17,7 @@ import {
   findUserSession,
   insertSession,
   listUserSessions,
+  newestUserSession,
   trimUserSessions,
   updateSession,
 } from './sessions.repository.ts';
@@ -132,6 +133,22 @@ export class SessionsService {
 
   list(projectId: string, userId: string): Promise<SessionRow[]> {
     return listUserSessions(this.database.db, projectId, userId);
+  }
+
+  /**
+   * The user a verified account JWT stands for, with its session when the JWT names one. A JWT whose
+   * user or session is gone (or whose session expired) stands for nobody: the caller is a guest.
+   */
+  async resolveJwt(projectId: string, claims: { userId: string; sessionId: string }): Promise<{ user: UserRow; session: SessionRow | null } | null> {
+    const user = await findUserById(this.database.db, projectId, claims.userId);
+    if (!user) return null;
+    if (!claims.sessionId) return { user, session: null };
+    const session = await findUserSession(this.database.db, projectId, claims.userId, claims.sessionId);
+    return session && session.expire > this.clock.now() ? { user, session } : null;
+  }
+
+  newest(projectId: string, userId: string): Promise<SessionRow | undefined> {
+    return newestUserSession(this.database.db, projectId, userId);
   }
 
   async get(projectId: string, userId: string, sessionId: string): Promise<SessionRow> {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
+import { projectIdOf } from '../http/caller.ts';
 import { P, T } from '../http/params.ts';
 import { listModel, targetModel } from '../http/models.ts';
 import { parseQueries, wantsTotal, type AttributeMap } from '../http/queries.ts';
@@ -32,7 +33,6 @@ const ProviderId = P.opt(T.Union([P.uid(), T.Literal('')], { description: P.uid(
  */
 export function targetRoutes(c: Container) {
   return async (app: FastifyInstance) => {
-    const pid = (req: { caller: { project: { id: string } } }) => req.caller.project.id;
 
     route<{ userId: string }, { queries?: string[]; total?: boolean }>(app, {
       method: 'GET',
@@ -42,7 +42,7 @@ export function targetRoutes(c: Container) {
       params: T.Object({ queries: P.opt(P.array(T.String(), 100)), total: P.opt(P.bool()) }),
       handler: async (req, _reply, input) => {
         const query = parseQueries(input.queries, TARGET_ATTRIBUTES);
-        const { rows, total } = await c.targets.list(pid(req), req.params.userId, query, wantsTotal(input.total));
+        const { rows, total } = await c.targets.list(projectIdOf(req), req.params.userId, query, wantsTotal(input.total));
         return listModel('targets', total, rows.map(targetModel));
       },
     });
@@ -61,7 +61,7 @@ export function targetRoutes(c: Container) {
       }),
       handler: async (req, reply, input) => {
         const { targetId, ...fields } = input;
-        const target = await c.targets.create(pid(req), req.params.userId, targetId, fields);
+        const target = await c.targets.create(projectIdOf(req), req.params.userId, targetId, fields);
         return reply.code(201).send(targetModel(target));
       },
     });
@@ -71,7 +71,7 @@ export function targetRoutes(c: Container) {
       url: '/users/:userId/targets/:targetId',
       meta: { scope: 'users.read' },
       path: TargetPath,
-      handler: async (req) => targetModel(await c.targets.get(pid(req), req.params.userId, req.params.targetId)),
+      handler: async (req) => targetModel(await c.targets.get(projectIdOf(req), req.params.userId, req.params.targetId)),
     });
 
     route<IdPath, { identifier?: string; providerId?: string; name?: string }>(app, {
@@ -80,7 +80,7 @@ export function targetRoutes(c: Container) {
       meta: { scope: 'users.write' },
       path: TargetPath,
       params: T.Object({ identifier: P.opt(P.text(255)), providerId: ProviderId, name: P.opt(P.text(128)) }),
-      handler: async (req, _reply, input) => targetModel(await c.targets.update(pid(req), req.params.userId, req.params.targetId, input)),
+      handler: async (req, _reply, input) => targetModel(await c.targets.update(projectIdOf(req), req.params.userId, req.params.targetId, input)),
     });
 
     route<IdPath>(app, {
@@ -89,7 +89,7 @@ export function targetRoutes(c: Container) {
       meta: { scope: 'users.write' },
       path: TargetPath,
       handler: async (req, reply) => {
-        await c.targets.delete(pid(req), req.params.userId, req.params.targetId);
+        await c.targets.delete(projectIdOf(req), req.params.userId, req.params.targetId);
         return reply.code(204).send();
       },
     });

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
-import { P, T } from '../http/params.ts';
+import { projectIdOf } from '../http/caller.ts';
+import { checkPrefs, P, T } from '../http/params.ts';
 import { listModel, prefsObject, userModel } from '../http/models.ts';
 import { parseQueries, wantsTotal, type AttributeMap } from '../http/queries.ts';
-import { checkPrefs } from '../accounts/accounts.routes.ts';
 import { importRoutes } from './users.import.routes.ts';
 import type { UserRow } from './users.ts';
 
@@ -79,7 +79,6 @@ export function userRoutes(c: Container) {
       },
     });
 
-    const pid = (req: { caller: { project: { id: string } } }) => req.caller.project.id;
 
     route<{ userId: string }, { name: string }>(app, {
       method: 'PATCH',
@@ -87,7 +86,7 @@ export function userRoutes(c: Container) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ name: P.text(128) }),
-      handler: async (req, _r, input) => user(await c.users.updateName(pid(req), req.params.userId, input.name)),
+      handler: async (req, _r, input) => user(await c.users.updateName(projectIdOf(req), req.params.userId, input.name)),
     });
 
     route<{ userId: string }, { email: string }>(app, {
@@ -96,7 +95,7 @@ export function userRoutes(c: Container) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ email: T.Union([P.email(), T.Literal('')], { description: 'Value must be a valid email address' }) }),
-      handler: async (req, _r, input) => user(await c.users.updateEmail(pid(req), req.params.userId, input.email)),
+      handler: async (req, _r, input) => user(await c.users.updateEmail(projectIdOf(req), req.params.userId, input.email)),
     });
 
     route<{ userId: string }, { number: string }>(app, {
@@ -105,7 +104,7 @@ export function userRoutes(c: Container) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ number: T.Union([P.phone(), T.Literal('')], { description: P.phone().description }) }),
-      handler: async (req, _r, input) => user(await c.users.updatePhone(pid(req), req.params.userId, input.number)),
+      handler: async (req, _r, input) => user(await c.users.updatePhone(projectIdOf(req), req.params.userId, input.number)),
     });
 
     route<{ userId: string }, { password: string }>(app, {
@@ -124,7 +123,7 @@ export function userRoutes(c: Container) {
         meta: { scope: 'users.write' },
         path: UserPath,
         params: T.Object({ [param]: P.bool() }),
-        handler: async (req, _r, input) => user(await update(pid(req), req.params.userId, input[param])),
+        handler: async (req, _r, input) => user(await update(projectIdOf(req), req.params.userId, input[param])),
       });
     flag('/users/:userId/status', 'status', (p, u, v) => c.users.updateStatus(p, u, v));
     flag('/users/:userId/verification', 'emailVerification', (p, u, v) => c.users.updateEmailVerification(p, u, v));
@@ -138,7 +137,7 @@ export function userRoutes(c: Container) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ labels: P.array(Label, 1000) }),
-      handler: async (req, _r, input) => user(await c.users.updateLabels(pid(req), req.params.userId, input.labels)),
+      handler: async (req, _r, input) => user(await c.users.updateLabels(projectIdOf(req), req.params.userId, input.labels)),
     });
 
     route<{ userId: string }>(app, {
@@ -146,7 +145,7 @@ export function userRoutes(c: Container) {
       url: '/users/:userId/prefs',
       meta: { scope: 'users.read' },
       path: UserPath,
-      handler: async (req) => prefsObject((await c.users.get(pid(req), req.params.userId)).prefs),
+      handler: async (req) => prefsObject((await c.users.get(projectIdOf(req), req.params.userId)).prefs),
     });
 
     route<{ userId: string }, { prefs: Record<string, unknown> }>(app, {
@@ -157,7 +156,7 @@ export function userRoutes(c: Container) {
       params: T.Object({ prefs: P.object() }),
       handler: async (req, _r, input) => {
         checkPrefs(input.prefs);
-        return prefsObject((await c.users.updatePrefs(pid(req), req.params.userId, input.prefs)).prefs);
+        return prefsObject((await c.users.updatePrefs(projectIdOf(req), req.params.userId, input.prefs)).prefs);
       },
     });
 
@@ -168,7 +167,7 @@ export function userRoutes(c: Container) {
       path: UserPath,
       params: T.Object({ sessionId: P.opt(T.String({ pattern: '^(recent|[A-Za-z0-9][A-Za-z0-9._-]{0,35})$', description: P.uid().description })), duration: P.opt(P.int(0, 3600)) }),
       handler: async (req, reply, input) => {
-        const jwt = await c.users.createJwt(pid(req), req.params.userId, input.sessionId ?? 'recent', input.duration ?? 900);
+        const jwt = await c.users.createJwt(projectIdOf(req), req.params.userId, input.sessionId ?? 'recent', input.duration ?? 900);
         return reply.code(201).send({ jwt });
       },
     });

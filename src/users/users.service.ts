@@ -12,10 +12,9 @@ import type { SessionsService } from '../sessions/sessions.service.ts';
 import type { TokensService, IssuedToken } from '../tokens/tokens.service.ts';
 import { TOKEN_TYPE } from '../tokens/tokens.ts';
 import { deleteUser, findUserById, insertUser, lockUser, updateUser } from './users.repository.ts';
-import { searchText, storedPassword, type UserRow } from './users.ts';
+import { hashColumns, searchText, storedPassword, type UserRow } from './users.ts';
 import type { Updateable } from 'kysely';
 import type { UsersTable } from '../db/schema.ts';
-import { deleteUserSessions, findUserSession, newestUserSession } from '../sessions/sessions.repository.ts';
 import type { JwtService } from '../jwt/jwt.service.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import { isTargetClash } from '../targets/targets.repository.ts';
@@ -179,30 +178,29 @@ export class UsersService {
    */
   async updatePassword(project: Project, userId: string, password: string): Promise<UserRow> {
     const user = await this.get(project.id, userId);
-    const auths = project.settings.auths;
-    let row: UserRow;
-    if (password === '') {
-      // Appwrite answers the cleared user but carries on into the session invalidation below.
-      row = await this.update(project.id, userId, { password: '', hash: 'argon2', password_update: this.clock.now() });
-    } else {
-      checkPasswordStrength(auths, password);
-      checkPersonalData(auths, password, user);
-      const history = JSON.parse(user.password_history) as string[];
-      await checkPasswordHistory(auths, password, history, storedPassword(user));
-      const stored = await hashPassword(password);
-      row = await this.update(project.id, userId, {
-        password: stored.password,
-        hash: stored.hash,
-        hash_options: JSON.stringify(stored.hashOptions),
-        password_history: JSON.stringify(appendHistory(auths, history, stored.password)),
-        password_update: this.clock.now(),
-      });
-    }
-    if (auths.invalidateSessions) {
-      await deleteUserSessions(this.db, project.id, userId);
-      await this.sessions.userChanged(project.id, userId);
-    }
+    // Appwrite answers the cleared user but carries on into the session invalidation below.
+    const columns = password === '' ? { password: '', hash: 'argon2', password_update: this.clock.now() } : await this.newPassword(project, user, password);
+    const row = await this.update(project.id, userId, columns);
+    if (project.settings.auths.invalidateSessions) await this.sessions.deleteAll(project.id, userId);
     return row;
+  }
+
+  /**
+   * A password change's checks (strength, personal data, history) and the columns to write, hashed
+   * here, before any transaction opens.
+   */
+  async newPassword(project: Project, user: UserRow, password: string): Promise<Updateable<UsersTable>> {
+    const auths = project.settings.auths;
+    checkPasswordStrength(auths, password);
+    checkPersonalData(auths, password, user);
+    const history = JSON.parse(user.password_history) as string[];
+    await checkPasswordHistory(auths, password, history, storedPassword(user));
+    const stored = await hashPassword(password);
+    return {
+      ...hashColumns(stored),
+      password_history: JSON.stringify(appendHistory(auths, history, stored.password)),
+      password_update: this.clock.now(),
+    };
   }
 
   /** Custom token for `account.createSession(userId, secret)`: `length` hex chars, valid `expire` seconds. */
@@ -222,10 +220,7 @@ export class UsersService {
   /** JWT for acting as the user; `recent` picks the newest session, or none when the user has none. */
   async createJwt(projectId: string, userId: string, sessionId: string, duration: number): Promise<string> {
     const user = await this.get(projectId, userId);
-    let sid = '';
-    if (sessionId === 'recent') sid = (await newestUserSession(this.db, projectId, user.id))?.id ?? '';
-    else if (await findUserSession(this.db, projectId, user.id, sessionId)) sid = sessionId;
-    else throw new AppwriteError('user_session_not_found');
-    return this.jwt.sign({ userId: user.id, sessionId: sid, projectId }, duration);
+    const session = sessionId === 'recent' ? await this.sessions.newest(projectId, user.id) : await this.sessions.get(projectId, user.id, sessionId);
+    return this.jwt.sign({ userId: user.id, sessionId: session?.id ?? '', projectId }, duration);
   }
 }

@@ -9,6 +9,11 @@ export function storedPassword(user: UserRow): StoredPassword | null {
   return { password: user.password, hash: user.hash as StoredPassword['hash'], hashOptions: JSON.parse(user.hash_options ?? '{}') };
 }
 
+/** The columns that hold a password hash. */
+export function hashColumns(stored: StoredPassword): { password: string; hash: string; hash_options: string } {
+  return { password: stored.password, hash: stored.hash, hash_options: JSON.stringify(stored.hashOptions) };
+}
+
 /** The text the `search` param matches: id, email, phone and name. */
 export function searchText(u: { id: string; email: string | null; phone: string | null; name: string }): string {
   return [u.id, u.email ?? '', u.phone ?? '', u.name].join(' ').toLowerCase();
