@@ -9,6 +9,6 @@ export async function insertKey(db: Executor, row: Omit<KeyRow, 'seq'>): Promise
   await db.insertInto('keys').values(row).execute();
 }
 
-export async function touchKey(db: Executor, seq: number, accessedAt: number, sdks: string): Promise<void> {
-  await db.updateTable('keys').set({ accessed_at: accessedAt, sdks }).where('seq', '=', seq).execute();
+export async function touchKey(db: Executor, projectId: string, id: string, accessedAt: number, sdks: string): Promise<void> {
+  await db.updateTable('keys').set({ accessed_at: accessedAt, sdks }).where('project_id', '=', projectId).where('id', '=', id).execute();
 }

@@ -80,9 +80,7 @@ export class KeysService {
     const newSdk = sdkName && !key.sdks.includes(sdkName);
     if (!newSdk && key.accessedAt !== null && now - key.accessedAt < DAY_MS) return;
     const sdks = newSdk ? [...key.sdks, sdkName] : key.sdks;
-    const row = await findKeyBySecretHash(this.db, secretHash);
-    if (!row) return;
-    await touchKey(this.db, row.seq, now, JSON.stringify(sdks));
+    await touchKey(this.db, key.projectId, key.id, now, JSON.stringify(sdks));
     this.cache.set(secretHash, { ...key, accessedAt: now, sdks });
   }
 }

@@ -93,17 +93,16 @@ export class UsersService {
 
   /**
    * Applies column changes, keeps `search` and the email/phone targets in step, and drops cached
-   * copies of the user. `uniqueError` answers a clash on the users table; a value already held by
+   * copies of the user. Only changes to the searchable fields read the row first. `uniqueError` answers a clash on the users table; a value already held by
    * a messaging target is 409 user_target_already_exists.
    */
   async update(projectId: string, userId: string, changes: Updateable<UsersTable>, uniqueError: AppwriteError['type'] = 'user_already_exists'): Promise<UserRow> {
-    const current = await this.get(projectId, userId);
-    const next = { ...current, ...changes } as UserRow;
-    const set = { ...changes, search: searchText(next), updated_at: this.clock.now() };
+    const set = { ...changes, updated_at: this.clock.now() };
     let row: UserRow | undefined;
     try {
-      const movesContact = changes.email !== undefined || changes.phone !== undefined;
-      row = movesContact ? await this.updateWithTargets(projectId, userId, set) : await updateUser(this.db, projectId, userId, set);
+      if (changes.email !== undefined || changes.phone !== undefined) row = await this.updateWithTargets(projectId, userId, set);
+      else if (changes.name !== undefined) row = await updateUser(this.db, projectId, userId, { ...set, search: searchText({ ...(await this.get(projectId, userId)), ...set }) });
+      else row = await updateUser(this.db, projectId, userId, set);
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppwriteError(isTargetClash(err) ? 'user_target_already_exists' : uniqueError);
       throw err;
@@ -124,7 +123,7 @@ export class UsersService {
       if (!before) return undefined;
       const moves = contactMoves(before, set);
       for (const m of moves) if (m.to) await this.targets.assertIdentifierFree(trx, projectId, m.to);
-      const row = await updateUser(trx, projectId, userId, set);
+      const row = await updateUser(trx, projectId, userId, { ...set, search: searchText({ ...before, ...set } as UserRow) });
       for (const m of moves) await this.targets.moveContactIn(trx, projectId, userId, m);
       return row;
     });

@@ -24,5 +24,20 @@ for (const backend of backends()) {
       assert.deepEqual(await names(Query.contains('name', ['LOVE'])), ['Ada Lovelace']);
       assert.deepEqual(await names(Query.notStartsWith('name', 'ADA')), ['Grace Hopper']);
     });
+
+    it('the search param follows name, email and phone changes, and other updates keep it', async () => {
+      const u = await users.create({ userId: ID.unique(), name: 'Katherine', email: 'kj@example.com' });
+      const found = async (search: string) => (await users.list({ search })).users.map((x) => x.$id);
+      await users.updateName({ userId: u.$id, name: 'Katherine Johnson' });
+      await users.updateStatus({ userId: u.$id, status: false });
+      await users.updateLabels({ userId: u.$id, labels: ['nasa'] });
+      assert.deepEqual(await found('johnson'), [u.$id]);
+      await users.updateEmail({ userId: u.$id, email: 'katherine@nasa.example' });
+      await users.updatePhone({ userId: u.$id, number: '+15550199001' });
+      assert.deepEqual(await found('nasa.example'), [u.$id]);
+      assert.deepEqual(await found('15550199001'), [u.$id]);
+      assert.deepEqual(await found('kj@example.com'), []);
+      assert.deepEqual(await found('johnson'), [u.$id]);
+    });
   });
 }
