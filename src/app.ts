@@ -23,6 +23,8 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     trustProxy: c.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512, querystringParser: (s: string) => parseQueryString(s) },
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (measurable on the hottest routes): the error handler adds the reqId.
+    childLoggerFactory: (logger) => logger,
     // Undecodable URLs and over-long path params: still an Appwrite error body, not Fastify's.
     frameworkErrors: (err, _req, reply) => {
       (reply as FastifyReply).code(400).type('application/json; charset=UTF-8').send(errorBody(new AppwriteError('general_argument_invalid', err.message)));
@@ -139,7 +141,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError | AppwriteError, req, reply) => {
     const appErr = toAppwriteError(err);
-    if (appErr.code >= 500) req.log.error({ err }, 'unhandled error');
+    if (appErr.code >= 500) req.log.error({ err, reqId: req.id }, 'unhandled error');
     const rate = (err as any).rateLimit;
     if (rate) setRateHeaders(reply, rate);
     reply
