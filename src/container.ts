@@ -50,7 +50,7 @@ export interface ContainerOptions {
 export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
-  const random = opts.random ?? systemRandom;
+  const random = opts.random ?? systemRandom();
   const database = createDb(config.databaseUrl);
   await migrate(database);
   const db = database.db;

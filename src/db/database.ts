@@ -5,6 +5,7 @@ import type SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { DB } from './schema.ts';
+import { SyncSqlite } from './sync.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -22,8 +23,8 @@ export interface Database {
   dialect: Dialect;
   /** Present on PostgreSQL: a pool for LISTEN/NOTIFY and admin work. */
   pool: pg.Pool | null;
-  /** Present on SQLite: the raw handle, for the rare synchronous hot-path read. */
-  sqlite: SQLite.Database | null;
+  /** Present on SQLite: synchronous execution of Kysely queries for hot paths (see sync.ts). */
+  sync: SyncSqlite | null;
   close(): Promise<void>;
 }
 
@@ -43,7 +44,7 @@ export function createDb(url: string): Database {
     // the pool replaces it on next use.
     pool.on('error', () => {});
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', pool, sqlite: null, close: () => db.destroy() };
+    return { db, dialect: 'postgres', pool, sync: null, close: () => db.destroy() };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -52,8 +53,9 @@ export function createDb(url: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', pool: null, sqlite, close: () => db.destroy() };
+  const cached = withStatementCache(sqlite);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cached }) });
+  return { db, dialect: 'sqlite', pool: null, sync: new SyncSqlite(sqlite, cached.prepare), close: () => db.destroy() };
 }
 
 const STATEMENT_CACHE_SIZE = 500;

@@ -11,7 +11,7 @@ export interface CachedCaller {
 }
 
 /**
- * Bounded per-process map from a session secret's hash to its session and user, so that checking a
+ * Bounded per-process map from the SHA-256 of a session value (cookie or header) to its session and user, so that checking a
  * session skips the database on a warm hit. Every write that changes a user or ends one of its
  * sessions publishes a 'user' invalidation, which drops that user's entries here and, through
  * PostgreSQL NOTIFY, in every other process.

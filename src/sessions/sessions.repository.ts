@@ -1,12 +1,16 @@
-import type { Updateable } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import type { Executor, SessionsTable } from '../db/schema.ts';
 import type { SessionRow } from './sessions.ts';
 import type { UserRow } from '../users/users.ts';
 import type { TargetRow } from '../targets/targets.ts';
 import { listUserTargets } from '../targets/targets.repository.ts';
 
+export function insertSessionQuery(db: Executor, row: Omit<SessionRow, 'seq'>) {
+  return db.insertInto('sessions').values(row).returningAll();
+}
+
 export async function insertSession(db: Executor, row: Omit<SessionRow, 'seq'>): Promise<SessionRow> {
-  return db.insertInto('sessions').values(row).returningAll().executeTakeFirstOrThrow();
+  return insertSessionQuery(db, row).executeTakeFirstOrThrow();
 }
 
 /** Session, its user and the user's targets: what the session cache holds for a warm hit. */
@@ -53,7 +57,7 @@ export async function newestUserSession(db: Executor, projectId: string, userId:
     .where('project_id', '=', projectId)
     .where('user_id', '=', userId)
     .orderBy('seq', 'desc')
-    .limit(1)
+    .limit(sql.lit(1))
     .executeTakeFirst();
 }
 
@@ -75,22 +79,25 @@ export async function deleteUserSessions(db: Executor, projectId: string, userId
   return Number(r.numDeletedRows);
 }
 
-/** Keeps the newest `limit` sessions of a user, deleting the oldest (usually there is nothing to delete). */
+/** Deletes the user's sessions beyond the newest `limit` (usually there is nothing to delete). */
+export function trimUserSessionsQuery(db: Executor, projectId: string, userId: string, limit: number) {
+  return db.deleteFrom('sessions').where('seq', 'in', (eb) =>
+    eb
+      .selectFrom('sessions')
+      .select('seq')
+      .where('project_id', '=', projectId)
+      .where('user_id', '=', userId)
+      .orderBy('seq', 'desc')
+      // Literals, not parameters: SQLite re-prepares a statement on every run when a bound
+      // parameter can change its plan, as LIMIT/OFFSET values can.
+      .limit(sql.lit(1000))
+      .offset(sql.lit(Math.trunc(limit))),
+  );
+}
+
+/** Keeps the newest `limit` sessions of a user; returns how many older ones it deleted. */
 export async function trimUserSessions(db: Executor, projectId: string, userId: string, limit: number): Promise<number> {
-  const excess = await db
-    .selectFrom('sessions')
-    .select('seq')
-    .where('project_id', '=', projectId)
-    .where('user_id', '=', userId)
-    .orderBy('seq', 'desc')
-    .limit(1000)
-    .offset(limit)
-    .execute();
-  if (excess.length === 0) return 0;
-  const r = await db
-    .deleteFrom('sessions')
-    .where('seq', 'in', excess.map((x) => x.seq))
-    .executeTakeFirst();
+  const r = await trimUserSessionsQuery(db, projectId, userId, limit).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import type { SyncSqlite } from '../db/sync.ts';
 import type { Executor } from '../db/schema.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import type { Invalidation } from '../support/invalidation.ts';
@@ -16,9 +17,11 @@ import {
   findSessionWithUser,
   findUserSession,
   insertSession,
+  insertSessionQuery,
   listUserSessions,
   newestUserSession,
   trimUserSessions,
+  trimUserSessionsQuery,
   updateSession,
 } from './sessions.repository.ts';
 
@@ -43,20 +46,23 @@ export class SessionsService {
 
   /** Resolves a cookie / X-Appwrite-Session value to its live session and user, or null (guest). */
   async authenticate(projectId: string, value: string): Promise<CachedCaller | null> {
-    const known = this.peek(projectId, value);
+    const key = hashSecret(value);
+    const known = this.peekKey(projectId, key, value);
     if (known !== undefined) return known;
-    const decoded = decodeSessionSecret(value);
-    if (!decoded) return null;
-    const hash = hashSecret(decoded.secret);
-    let hit = this.cache.get(hash);
+    let hit = this.cache.get(key);
     if (!hit) {
+      const decoded = decodeSessionSecret(value);
+      if (!decoded) return null;
+      const hash = hashSecret(decoded.secret);
       const generation = this.cache.generation;
       const found = await findSessionWithUser(this.database.db, projectId, hash);
-      if (!found) return null;
+      if (!found || found.user.id !== decoded.id || !safeEqual(found.session.secret_hash, hash)) return null;
       hit = found;
-      this.cache.set(hash, hit, generation);
+      // Cached under the hash of the whole value: a later request with the very same value is known
+      // to carry this session's secret without decoding or comparing again.
+      this.cache.set(key, hit, generation);
     }
-    if (!this.accepts(hit, projectId, decoded.id, hash)) return null;
+    if (!this.live(hit, projectId)) return null;
     await this.refreshAccessedAt(hit);
     return hit;
   }
@@ -66,17 +72,18 @@ export class SessionsService {
    * be a session. undefined means "ask the database" (a miss, or accessedAt is due).
    */
   peek(projectId: string, value: string): CachedCaller | null | undefined {
-    const decoded = decodeSessionSecret(value);
-    if (!decoded) return null;
-    const hash = hashSecret(decoded.secret);
-    const hit = this.cache.get(hash);
-    if (!hit || this.accessDue(hit)) return undefined;
-    return this.accepts(hit, projectId, decoded.id, hash) ? hit : null;
+    return this.peekKey(projectId, hashSecret(value), value);
   }
 
-  private accepts({ session, user }: CachedCaller, projectId: string, userId: string, hash: string): boolean {
-    if (session.project_id !== projectId || user.id !== userId || !safeEqual(session.secret_hash, hash)) return false;
-    return session.expire > this.clock.now();
+  private peekKey(projectId: string, key: string, value: string): CachedCaller | null | undefined {
+    const hit = this.cache.get(key);
+    if (!hit) return decodeSessionSecret(value) ? undefined : null;
+    if (this.accessDue(hit)) return undefined;
+    return this.live(hit, projectId) ? hit : null;
+  }
+
+  private live({ session }: CachedCaller, projectId: string): boolean {
+    return session.project_id === projectId && session.expire > this.clock.now();
   }
 
   private accessDue(hit: CachedCaller): boolean {
@@ -98,9 +105,43 @@ export class SessionsService {
    */
   async issueIn(trx: Executor, project: Project, user: UserRow, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
     if (this.database.dialect === 'postgres') await lockUser(trx, project.id, user.id);
+    const { row, secret } = this.newSession(project, user, input);
+    const session = await insertSession(trx, row);
+    const limit = this.limitFor(project, applyLimit);
+    const trimmed = limit > 0 ? await trimUserSessions(trx, project.id, user.id, limit) : 0;
+    return { session, secret, trimmed };
+  }
+
+  /** A new session invalidates nothing cached, unless the session limit ended older ones. */
+  async issue(project: Project, user: UserRow, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
+    const sync = this.database.sync;
+    const issued = sync?.idle()
+      ? this.issueSync(sync, project, user, input, applyLimit)
+      : await this.database.db.transaction().execute((trx) => this.issueIn(trx, project, user, input, applyLimit));
+    if (issued.trimmed > 0) await this.userChanged(project.id, user.id);
+    return issued;
+  }
+
+  /** issueIn on SQLite as one synchronous transaction (the login hot path; see db/sync.ts). */
+  private issueSync(sync: SyncSqlite, project: Project, user: UserRow, input: NewSession, applyLimit: boolean): IssuedSession {
+    const db = this.database.db;
+    const { row, secret } = this.newSession(project, user, input);
+    const limit = this.limitFor(project, applyLimit);
+    return sync.transaction(() => {
+      const session = sync.first(insertSessionQuery(db, row))!;
+      const trimmed = limit > 0 ? sync.run(trimUserSessionsQuery(db, project.id, user.id, limit)) : 0;
+      return { session, secret, trimmed };
+    });
+  }
+
+  private limitFor(project: Project, applyLimit: boolean): number {
+    return applyLimit ? project.settings.auths.maxSessions : 0;
+  }
+
+  private newSession(project: Project, user: UserRow, input: NewSession): { row: Omit<SessionRow, 'seq'>; secret: string } {
     const now = this.clock.now();
     const secret = this.random.bytes(128).toString('hex');
-    const session = await insertSession(trx, {
+    const row = {
       project_id: project.id,
       id: uniqueId(this.clock, this.random),
       user_id: user.id,
@@ -118,17 +159,8 @@ export class SessionsService {
       expire: now + project.settings.auths.duration * 1000,
       created_at: now,
       updated_at: now,
-    });
-    const limit = project.settings.auths.maxSessions;
-    const trimmed = applyLimit && limit > 0 ? await trimUserSessions(trx, project.id, user.id, limit) : 0;
-    return { session, secret: encodeSessionSecret(user.id, secret), trimmed };
-  }
-
-  /** A new session invalidates nothing cached, unless the session limit ended older ones. */
-  async issue(project: Project, user: UserRow, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
-    const issued = await this.database.db.transaction().execute((trx) => this.issueIn(trx, project, user, input, applyLimit));
-    if (issued.trimmed > 0) await this.userChanged(project.id, user.id);
-    return issued;
+    };
+    return { row, secret: encodeSessionSecret(user.id, secret) };
   }
 
   list(projectId: string, userId: string): Promise<SessionRow[]> {

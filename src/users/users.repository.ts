@@ -39,8 +39,8 @@ export async function findUserById(db: Executor, projectId: string, id: string):
   return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
 }
 
-export async function findUserByEmail(db: Executor, projectId: string, email: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('email', '=', email).executeTakeFirst();
+export function userByEmailQuery(db: Executor, projectId: string, email: string) {
+  return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('email', '=', email);
 }
 
 /** Updates the given columns and returns the new row (undefined when the user is gone). */

@@ -14,13 +14,14 @@ import { buildApp } from '../../src/app.ts';
 import { Invalidation } from '../../src/support/invalidation.ts';
 import { SessionCache } from '../../src/sessions/session-cache.ts';
 import { SessionsService } from '../../src/sessions/sessions.service.ts';
-import { decodeSessionSecret, hashSecret } from '../../src/support/secrets.ts';
+import { hashSecret } from '../../src/support/secrets.ts';
 import type { SessionRow } from '../../src/sessions/sessions.ts';
 import type { UserRow } from '../../src/users/users.ts';
 
 const PASSWORD = 'cache-test-pass-1';
 /** The cache key of a session cookie value. */
-const cacheKey = (secret: string) => hashSecret(decodeSessionSecret(secret)!.secret);
+// The cache is keyed by the SHA-256 of the whole session value.
+const cacheKey = (secret: string) => hashSecret(secret);
 
 /** A second Tessera process on the same database (what a PostgreSQL deployment runs N of). */
 async function startSecondProcess(databaseUrl: string) {

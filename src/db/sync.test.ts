@@ -1,0 +1,76 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb, type Database } from './database.ts';
+import { migrate } from './migrator.ts';
+
+describe('synchronous SQLite execution of Kysely queries (login hot path)', () => {
+  let database: Database;
+  let dir: string;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-sync-'));
+    database = createDb(`sqlite:${path.join(dir, 't.db')}`);
+    await migrate(database);
+  });
+  after(async () => {
+    await database.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const setting = (name: string, value: string) => database.db.insertInto('server_settings').values({ name, value });
+  const count = async () => Number((await database.db.selectFrom('server_settings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+  it('is not idle while a Kysely transaction is open, so nothing joins another request\'s transaction', async () => {
+    const sync = database.sync!;
+    assert.equal(sync.idle(), true);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let seenInside: boolean | undefined;
+    const trx = database.db.transaction().execute(async (t) => {
+      await t.insertInto('server_settings').values({ name: 'inside', value: '1' }).execute();
+      seenInside = sync.idle();
+      await held;
+      throw new Error('roll back');
+    });
+    while (seenInside === undefined) await new Promise((r) => setImmediate(r));
+    assert.equal(seenInside, false);
+    assert.equal(sync.idle(), false, 'still inside while the transaction awaits');
+    release();
+    await assert.rejects(trx, /roll back/);
+    assert.equal(sync.idle(), true);
+    assert.equal(sync.first(database.db.selectFrom('server_settings').selectAll().where('name', '=', 'inside')), undefined);
+  });
+
+  it('commits a transaction whole and rolls it back whole when it throws', async () => {
+    const sync = database.sync!;
+    const before = await count();
+    sync.transaction(() => {
+      sync.run(setting('a', '1'));
+      sync.run(setting('b', '2'));
+    });
+    assert.equal(await count(), before + 2);
+    assert.throws(() =>
+      sync.transaction(() => {
+        sync.run(setting('c', '3'));
+        sync.run(setting('a', 'duplicate primary key'));
+      }),
+    );
+    assert.equal(await count(), before + 2, 'the first insert of the failed transaction is gone too');
+    assert.equal(sync.idle(), true);
+  });
+
+  it('returns rows of RETURNING statements and the number of changed rows of writes', () => {
+    const sync = database.sync!;
+    const row = sync.first(setting('r', 'x').returningAll());
+    assert.deepEqual(row, { name: 'r', value: 'x' });
+    assert.equal(sync.run(database.db.deleteFrom('server_settings').where('name', 'in', ['r', 'nope'])), 1);
+  });
+
+  it('is absent on PostgreSQL', async () => {
+    const pg = createDb('postgres://postgres@127.0.0.1:1/none');
+    assert.equal(pg.sync, null);
+    await pg.close();
+  });
+});

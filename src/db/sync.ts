@@ -1,0 +1,67 @@
+import type { Compilable } from 'kysely';
+import type SQLite from 'better-sqlite3';
+
+/**
+ * Runs Kysely-built queries synchronously on the SQLite connection, for the few hot paths (login,
+ * session issue) where Kysely's asynchronous connection machinery costs more main-thread time
+ * than the statements themselves. Queries are still written with Kysely; only execution differs.
+ *
+ * Safe only while no Kysely transaction is open on the connection: better-sqlite3 has a single
+ * connection, so a statement run in the middle of someone else's transaction would join it.
+ * `idle()` tells; callers fall back to the asynchronous path when it is false. Everything run here
+ * completes before control returns to the event loop, so nothing can interleave with it.
+ */
+export class SyncSqlite {
+  private readonly begin: SQLite.Statement;
+  private readonly commit: SQLite.Statement;
+  private readonly rollback: SQLite.Statement;
+
+  constructor(
+    private readonly sqlite: SQLite.Database,
+    private readonly prepare: (sql: string) => SQLite.Statement,
+  ) {
+    this.begin = sqlite.prepare('BEGIN IMMEDIATE');
+    this.commit = sqlite.prepare('COMMIT');
+    this.rollback = sqlite.prepare('ROLLBACK');
+  }
+
+  idle(): boolean {
+    return !this.sqlite.inTransaction;
+  }
+
+  all<R>(query: Compilable<R>): R[] {
+    const { sql, parameters } = query.compile();
+    const stmt = this.prepare(sql);
+    if (stmt.reader) return stmt.all(parameters as unknown[]) as R[];
+    stmt.run(parameters as unknown[]);
+    return [];
+  }
+
+  first<R>(query: Compilable<R>): R | undefined {
+    return this.all(query)[0];
+  }
+
+  /** Runs a write; returns the number of rows it changed. */
+  run(query: Compilable<unknown>): number {
+    const { sql, parameters } = query.compile();
+    return this.prepare(sql).run(parameters as unknown[]).changes;
+  }
+
+  /** `fn` in one transaction (BEGIN IMMEDIATE … COMMIT, rolled back if it throws). Not nestable. */
+  transaction<T>(fn: () => T): T {
+    this.begin.run();
+    try {
+      const result = fn();
+      this.commit.run();
+      return result;
+    } catch (err) {
+      if (this.sqlite.inTransaction) this.rollback.run();
+      throw err;
+    }
+  }
+}
+
+/** A read's first row: synchronously on an idle SQLite connection, else through Kysely. */
+export function takeFirst<R>(sync: SyncSqlite | null, query: Compilable<R> & { executeTakeFirst(): Promise<R | undefined> }): R | undefined | Promise<R | undefined> {
+  return sync?.idle() ? sync.first(query) : query.executeTakeFirst();
+}
