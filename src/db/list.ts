@@ -4,6 +4,8 @@ import type { Filter, ListQuery } from '../http/queries.ts';
 import { AppwriteError } from '../http/errors.ts';
 
 const TOTAL_CAP = 5000;
+/** How Appwrite names each listed item in its cursor-not-found message. */
+const ITEM_NAME: Record<ListOptions['table'], string> = { users: 'User', sessions: 'Session', keys: 'Key', platforms: 'Platform', targets: 'Target' };
 
 export interface ListOptions {
   table: 'users' | 'sessions' | 'keys' | 'platforms' | 'targets';
@@ -22,12 +24,20 @@ export async function runList<Row>(db: Executor, o: ListOptions): Promise<{ rows
     let q = (db as any).selectFrom(o.table).where('project_id', '=', o.projectId);
     for (const [k, v] of Object.entries(o.where ?? {})) q = q.where(k, '=', v);
     for (const f of o.query.filters) q = q.where((eb: ExpressionBuilder<any, any>) => compileFilter(eb, f));
-    for (const word of searchWords(o.search)) q = q.where(sql`lower(search)`, 'like', `%${escapeLike(word)}%`);
+    const words = searchWords(o.search);
+    for (const word of words) q = q.where(sql`lower(search)`, 'like', `%${escapeLike(word)}%`);
+    // A search of only blanks has no term to match; Appwrite's fulltext query then matches nothing.
+    if (o.search && words.length === 0) q = q.where(sql<SqlBool>`1 = 0`);
     return q;
   };
 
   const orders = [...o.query.orders];
-  if (!orders.some((x) => x.column === 'seq')) orders.push({ column: 'seq', type: 'int', desc: false });
+  if (!orders.some((x) => x.column === 'seq')) {
+    // Appwrite's tie-break follows a leading $createdAt/$updatedAt order's direction, else ascending.
+    const lead = orders[0];
+    const follows = lead && (lead.attribute === '$createdAt' || lead.attribute === '$updatedAt');
+    orders.push({ attribute: '$sequence', column: 'seq', type: 'int', desc: follows ? lead.desc : false });
+  }
   const reverse = o.query.cursor?.direction === 'before';
   const effective = orders.map((x) => ({ ...x, desc: reverse ? !x.desc : x.desc }));
 
@@ -39,9 +49,14 @@ export async function runList<Row>(db: Executor, o: ListOptions): Promise<{ rows
       .where('project_id', '=', o.projectId)
       .where('id', '=', o.query.cursor.id)
       .executeTakeFirst();
-    if (!cursorRow) throw new AppwriteError('general_cursor_not_found');
+    if (!cursorRow) throw new AppwriteError('general_cursor_not_found', `${ITEM_NAME[o.table]} '${o.query.cursor.id}' for the 'cursor' value not found.`);
     for (const x of effective) {
-      if (cursorRow[x.column] === null || cursorRow[x.column] === undefined) throw new AppwriteError('database_query_order_null');
+      if (cursorRow[x.column] === null || cursorRow[x.column] === undefined) {
+        throw new AppwriteError(
+          'database_query_order_null',
+          `The order attribute '${x.attribute}' had a null value. Cursor pagination requires all documents order attribute values are non-null.`,
+        );
+      }
     }
     q = q.where((eb: ExpressionBuilder<any, any>) => afterRow(eb, effective, cursorRow));
   }

@@ -69,8 +69,7 @@ for (const backend of backends()) {
       assert.deepEqual(ids(combined), ['u4']);
     });
 
-    it('Query.search on name, startsWith, endsWith', async () => {
-      assert.deepEqual(ids(await list([Query.search('name', 'grace')])), ['u2']);
+    it('startsWith, endsWith (Query.search is refused as in Appwrite: see queries-conformance)', async () => {
       assert.deepEqual(ids(await list([Query.startsWith('name', 'Al')])), ['u3', 'u4']);
       assert.deepEqual(ids(await list([Query.endsWith('email', 'ra@list.test')])), ['u5']);
       assert.equal((await list([Query.startsWith('name', '%')])).total, 0, 'LIKE wildcards are escaped');
