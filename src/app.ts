@@ -15,6 +15,12 @@ import { platformRoutes } from './platforms/platforms.routes.ts';
 
 const BODY_LIMIT = 1024 * 1024;
 
+/** How Appwrite names each auth method in "… authentication is disabled for this project". */
+const AUTH_METHOD_NAMES: Record<string, string> = {
+  'email-password': 'Email / Password', 'magic-url': 'Magic URL', anonymous: 'Anonymous', phone: 'Phone',
+  invites: 'Invites', jwt: 'JWT', 'email-otp': 'Email OTP',
+};
+
 /** The Fastify app, without listening: main.ts listens, tests inject or listen on a random port. */
 export async function buildApp(c: Container): Promise<FastifyInstance> {
   const app = Fastify({
@@ -121,9 +127,6 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     assertScope(caller, meta.scope);
     if (caller.role === 'users' && caller.user && caller.user.status !== 1) throw new AppwriteError('user_blocked');
     if (!meta.mfaExempt && lacksFactors(caller)) throw new AppwriteError('user_more_factors_required');
-    if (meta.authMethod && caller.role !== 'keys' && project.settings.auths.disabledMethods.includes(meta.authMethod)) {
-      throw new AppwriteError('user_auth_method_unsupported');
-    }
     if (meta.abuse && caller.role !== 'keys') {
       const verdict = await c.rateLimits.check(project.id, meta.abuse, {
         // Not keyed by Host (Appwrite is): a client picks its Host header, so that would reset its budget.
@@ -136,6 +139,10 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
         setRateHeaders(reply, verdict);
         req.abuseKeys = verdict.keys;
       }
+    }
+    // After the abuse count, as Appwrite: attempts on a disabled method still use up the budget.
+    if (meta.authMethod && caller.role !== 'keys' && project.settings.auths.disabledMethods.includes(meta.authMethod)) {
+      throw new AppwriteError('user_auth_method_unsupported', `${AUTH_METHOD_NAMES[meta.authMethod] ?? meta.authMethod} authentication is disabled for this project`);
     }
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
-import { checkPrefs, P, T } from '../http/params.ts';
+import { assoc, checkPrefs, P, T } from '../http/params.ts';
 import { AppwriteError } from '../http/errors.ts';
 import { me } from '../http/caller.ts';
 import { accountModel, prefsObject } from '../http/models.ts';
@@ -19,7 +19,7 @@ export function accountRoutes(c: Container) {
       method: 'POST',
       url: '/account',
       meta: { scope: 'sessions.write', authMethod: 'email-password', abuse: urlIp(10) },
-      params: T.Object({ userId: P.customId(), email: P.email(), password: P.password(), name: P.opt(P.text(128)) }),
+      params: T.Object({ userId: P.customId(), email: P.email(), password: P.password(), name: P.opt(P.text(128, 1)) }),
       handler: async (req, reply, input) => {
         const user = await c.accounts.create(req.caller.project, input);
         return reply.code(201).send(await account(user));
@@ -53,14 +53,15 @@ export function accountRoutes(c: Container) {
       handler: async (req) => prefsObject(me(req).prefs),
     });
 
-    route<{}, { prefs: Record<string, unknown> }>(app, {
+    route<{}, { prefs: Record<string, unknown> | unknown[] }>(app, {
       method: 'PATCH',
       url: '/account/prefs',
       meta: { scope: 'account' },
       params: T.Object({ prefs: P.object() }),
       handler: async (req, _reply, input) => {
-        checkPrefs(input.prefs);
-        return account(await c.users.updatePrefs(req.caller.project.id, me(req).id, input.prefs));
+        const prefs = assoc(input.prefs);
+        checkPrefs(prefs);
+        return account(await c.users.updatePrefs(req.caller.project.id, me(req).id, prefs));
       },
     });
 
@@ -117,7 +118,7 @@ export function accountRoutes(c: Container) {
       route<{}, { duration?: number }>(app, {
         method: 'POST',
         url,
-        meta: { scope: 'account', abuse: [{ limit: 120, period: 60, key: 'url:{url},userId:{userId}' }] },
+        meta: { scope: 'account', authMethod: 'jwt', abuse: [{ limit: 120, period: 60, key: 'url:{url},userId:{userId}' }] },
         params: T.Object({ duration: P.opt(P.int(0, 3600)) }),
         handler: async (req, reply, input) => {
           const { caller } = req;

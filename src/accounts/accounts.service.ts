@@ -4,7 +4,8 @@ import type { Clock, Random } from '../support/clock.ts';
 import type { Project } from '../projects/projects.ts';
 import { AppwriteError } from '../http/errors.ts';
 import { uniqueId } from '../support/ids.ts';
-import { hashPassword, verifyDummy, verifyPassword } from '../passwords/passwords.ts';
+import { hashPassword, verifyDummy, verifyPassword, type StoredPassword } from '../passwords/passwords.ts';
+import { appendHistory, checkPasswordHistory, checkPasswordStrength, checkPersonalData } from '../passwords/password-policy.ts';
 import type { SessionsService, IssuedSession } from '../sessions/sessions.service.ts';
 import type { TokensService } from '../tokens/tokens.service.ts';
 import { SESSION_TOKEN_TYPE_SET, TOKEN_TYPE } from '../tokens/tokens.ts';
@@ -34,6 +35,8 @@ export class AccountsService {
 
   /** POST /account: a new user with email and password; no session. */
   async create(project: Project, input: { userId: string; email: string; password: string; name?: string }): Promise<UserRow> {
+    // Appwrite's strength policy is part of the `password` param validator, so it answers before the user limit.
+    checkPasswordStrength(project.settings.auths, input.password);
     await this.assertUserLimit(project);
     return this.users.create(project, { ...input, accessed: true });
   }
@@ -86,16 +89,37 @@ export class AccountsService {
     return issued;
   }
 
-  /** PATCH /account/password: old password required when one is set; other sessions end when invalidation is on. */
+  /**
+   * PATCH /account/password, in Appwrite's order: the strength policy (a param validator), the old
+   * password once one was ever set, then history before personal data (the Users API checks those
+   * the other way round). Other sessions end when invalidation is on.
+   */
   async updatePassword(project: Project, user: UserRow, currentSessionId: string | null, password: string, oldPassword: string | undefined): Promise<UserRow> {
+    const auths = project.settings.auths;
+    checkPasswordStrength(auths, password);
     const stored = storedPassword(user);
-    if (user.password_update !== null && stored) {
-      if (!oldPassword || !(await verifyPassword(oldPassword, stored))) throw new AppwriteError('user_invalid_credentials');
-    }
-    const row = await this.users.update(project.id, user.id, await this.users.newPassword(project, user, password));
+    if (user.password_update !== null && !(await this.matches(stored, oldPassword ?? ''))) throw new AppwriteError('user_invalid_credentials');
+    const history = JSON.parse(user.password_history) as string[];
+    await checkPasswordHistory(auths, password, history, stored);
+    checkPersonalData(auths, password, user);
+    const next = await hashPassword(password);
+    const row = await this.users.update(project.id, user.id, {
+      ...hashColumns(next),
+      password_history: JSON.stringify(appendHistory(auths, history, next.password)),
+      password_update: this.clock.now(),
+    });
     // As Appwrite: only a request with its own session (not a JWT) ends the other sessions.
-    if (project.settings.auths.invalidateSessions && currentSessionId) await this.sessions.deleteAll(project.id, user.id, currentSessionId);
+    if (auths.invalidateSessions && currentSessionId) await this.sessions.deleteAll(project.id, user.id, currentSessionId);
     return row;
+  }
+
+  /**
+   * Whether `password` is the user's current password. One cleared through the Users API ("") is, in
+   * Appwrite, the hash of "" (its handler carries on after answering), so only "" matches it.
+   */
+  private async matches(stored: StoredPassword | null, password: string): Promise<boolean> {
+    if (stored === null) return password === '';
+    return password !== '' && verifyPassword(password, stored);
   }
 
   /**
@@ -103,15 +127,13 @@ export class AccountsService {
    * otherwise (anonymous or passwordless) it becomes the password.
    */
   async updateContact(project: Project, user: UserRow, field: 'email' | 'phone', value: string, password: string): Promise<UserRow> {
-    const stored = storedPassword(user);
-    const hasPassword = user.password_update !== null && stored !== null;
-    if (hasPassword && !(await verifyPassword(password, stored!))) throw new AppwriteError('user_invalid_credentials');
+    // Appwrite keys this on passwordUpdate alone: a cleared password (never 8+ chars) still guards the change.
+    const hasPassword = user.password_update !== null;
+    if (hasPassword && !(await this.matches(storedPassword(user), password))) throw new AppwriteError('user_invalid_credentials');
     const changes: Record<string, unknown> =
       field === 'email' ? { email: value.toLowerCase(), email_verification: 0 } : { phone: value, phone_verification: 0 };
-    if (!hasPassword) {
-      const next = await hashPassword(password);
-      Object.assign(changes, { ...hashColumns(next), password_history: JSON.stringify([next.password]), password_update: this.clock.now() });
-    }
+    // The first password comes without policy checks and without a history entry, as in Appwrite.
+    if (!hasPassword) Object.assign(changes, { ...hashColumns(await hashPassword(password)), password_update: this.clock.now() });
     // A value held by any messaging target is 409 user_target_already_exists (users.update); a clash
     // on the users table alone (the other user's target was deleted) is what Appwrite answers here.
     return this.users.update(project.id, user.id, changes, field === 'email' ? 'general_bad_request' : 'user_phone_already_exists');

@@ -11,6 +11,12 @@ const EMAIL_RE = /^[^\s@"(),:;<>[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0
 export const isValidEmail = (v: string) => v.length <= 254 && EMAIL_RE.test(v) && !v.startsWith('.') && !v.split('@')[0].endsWith('.') && !v.includes('..');
 export const isValidPhone = (v: string) => /^\+[1-9]\d{5,14}$/.test(v);
 FormatRegistry.Set('email', isValidEmail);
+// Appwrite measures password length in bytes (PHP strlen), not characters.
+export const isValidPasswordLength = (v: string) => {
+  const n = Buffer.byteLength(v);
+  return n >= 8 && n <= 256;
+};
+FormatRegistry.Set('password', isValidPasswordLength);
 FormatRegistry.Set('phone', isValidPhone);
 
 const ID_DESCRIPTION =
@@ -30,11 +36,12 @@ export const P = {
       maxLength: max,
       description: `Value must be a valid string${min ? ` and at least ${min} chars` : ''} and no longer than ${max} chars`,
     }),
-  password: () => T.String({ minLength: 8, maxLength: 256, description: 'Password must be between 8 and 256 characters long.' }),
+  password: () => T.String({ format: 'password', description: 'Password must be between 8 and 256 characters long.' }),
   int: (min: number, max: number) =>
     T.Integer({ minimum: min, maximum: max, description: `Value must be a valid range between ${thousands(min)} and ${thousands(max)}` }),
   bool: () => T.Boolean({ description: 'Value must be a valid boolean' }),
-  object: () => T.Record(T.String(), T.Unknown(), { description: 'Value must be a valid object.' }),
+  /** Appwrite's Assoc: a JSON object, or an empty array (PHP's empty array); read it with assoc(). */
+  object: () => T.Union([T.Record(T.String(), T.Unknown()), T.Tuple([])], { description: 'Value must be a valid object.' }),
   array: (item: TSchema, max = 100) =>
     T.Array(item, { maxItems: max, description: `Value must a valid array no longer than ${max} items and ${item.description ?? 'valid'}` }),
   /** Optional and nullable: Appwrite treats null like an omitted param. */
@@ -42,6 +49,11 @@ export const P = {
 };
 
 export { T };
+
+/** A P.object() value as an object (an empty array is an empty object). */
+export function assoc(value: Record<string, unknown> | unknown[]): Record<string, unknown> {
+  return Array.isArray(value) ? {} : value;
+}
 
 export type Validator = (input: unknown) => unknown;
 

@@ -2,25 +2,27 @@ import type { AuthSettings } from '../projects/projects.ts';
 import { AppwriteError, argumentInvalid } from '../http/errors.ts';
 import { verifyPassword, type StoredPassword } from './passwords.ts';
 
-/** Strength policy: 400 general_argument_invalid with Appwrite's wording. */
+/**
+ * Strength policy: 400 general_argument_invalid with Appwrite's wording. As Appwrite: lengths in
+ * bytes, ASCII letter and digit classes, and a symbol is anything but a letter, digit or space.
+ */
 export function checkPasswordStrength(auths: AuthSettings, password: string, param = 'password'): void {
   const s = auths.passwordStrength;
-  const min = Math.max(8, s.min);
-  const needs: string[] = [];
-  if (s.uppercase) needs.push('at least one uppercase letter');
-  if (s.lowercase) needs.push('at least one lowercase letter');
-  if (s.number) needs.push('at least one number');
-  if (s.symbols) needs.push('at least one symbol');
+  const needs = [`between ${s.min} and 256 characters long`];
+  if (s.uppercase) needs.push('include an uppercase letter');
+  if (s.lowercase) needs.push('include a lowercase letter');
+  if (s.number) needs.push('include a number');
+  if (s.symbols) needs.push('include a symbol');
+  const bytes = Buffer.byteLength(password);
   const ok =
-    password.length >= min &&
-    password.length <= 256 &&
-    (!s.uppercase || /\p{Lu}/u.test(password)) &&
-    (!s.lowercase || /\p{Ll}/u.test(password)) &&
-    (!s.number || /\p{N}/u.test(password)) &&
+    bytes >= Math.max(8, s.min) &&
+    bytes <= 256 &&
+    (!s.uppercase || /[A-Z]/.test(password)) &&
+    (!s.lowercase || /[a-z]/.test(password)) &&
+    (!s.number || /\d/.test(password)) &&
     (!s.symbols || /[^\p{L}\p{N}\s]/u.test(password));
   if (ok) return;
-  const tail = needs.length ? `, include ${needs.join(', ')}.` : '.';
-  throw argumentInvalid(param, `Password must be between ${min} and 256 characters long${tail}`);
+  throw argumentInvalid(param, `Password must be ${needs.join(', ')}.`);
 }
 
 /** Personal-data policy: the password may not contain the user's id, email, email local part, name or phone. */

@@ -13,10 +13,20 @@ const urlIp = (limit: number) => [{ limit, period: 3600, key: 'url:{url},ip:{ip}
 const tokenAbuse = [{ limit: 10, period: 3600, key: 'ip:{ip},userId:{param-userId}' }];
 const UserPath = T.Object({ userId: P.uid() });
 const UserSessionPath = T.Object({ userId: P.uid(), sessionId: P.uid() });
+/** Appwrite validates `sessionId` with its UID validator (its own wording), so a malformed id is 400, not 404. */
+const SessionPath = T.Object({
+  sessionId: T.String({
+    pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$',
+    description: "UID must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, and underscore. Can't start with a leading underscore",
+  }),
+});
 
-/** A caller already signed in (session or JWT) may not open another session (Appwrite: user_session_already_exists). */
-function assertNoSession(req: FastifyRequest) {
-  if (req.caller.user) throw new AppwriteError('user_session_already_exists');
+/**
+ * A caller already signed in (session or JWT) may not open another session. Appwrite checks this in
+ * its `session` group hook, which runs before the route's params are validated.
+ */
+async function refuseSignedIn(req: FastifyRequest) {
+  if (req.caller?.user) throw new AppwriteError('user_session_already_exists');
 }
 
 /** The session whose secret authenticated this request; a JWT carries none (Appwrite resolves `current` from the secret). */
@@ -42,49 +52,47 @@ function sessionIdParam(req: FastifyRequest, id: string): string {
 
 export function sessionRoutes(c: Container) {
   return async (app: FastifyInstance) => {
-    // --- Account: creating sessions ---
-    for (const url of ['/account/sessions/email', '/account/sessions']) {
-      route<{}, { email: string; password: string }>(app, {
+    // --- Account: creating sessions (Appwrite's `session` group) ---
+    await app.register(async (creating) => {
+      creating.addHook('preValidation', refuseSignedIn);
+      for (const url of ['/account/sessions/email', '/account/sessions']) {
+        route<{}, { email: string; password: string }>(creating, {
+          method: 'POST',
+          url,
+          meta: { scope: 'sessions.write', authMethod: 'email-password', abuse: [{ limit: 10, period: 3600, key: 'url:{url},email:{param-email}' }], abuseReset: true },
+          params: T.Object({ email: P.email(), password: P.password() }),
+          handler: async (req, reply, input) => {
+            const issued = await c.accounts.createEmailPasswordSession(req.caller.project, input.email, input.password, clientInfo(req));
+            return sendNewSession(req, reply, issued);
+          },
+        });
+      }
+
+      route(creating, {
         method: 'POST',
-        url,
-        meta: { scope: 'sessions.write', authMethod: 'email-password', abuse: [{ limit: 10, period: 3600, key: 'url:{url},email:{param-email}' }], abuseReset: true },
-        params: T.Object({ email: P.email(), password: P.password() }),
-        handler: async (req, reply, input) => {
-          assertNoSession(req);
-          const issued = await c.accounts.createEmailPasswordSession(req.caller.project, input.email, input.password, clientInfo(req));
-          return sendNewSession(req, reply, issued);
-        },
+        url: '/account/sessions/anonymous',
+        meta: { scope: 'sessions.write', authMethod: 'anonymous', abuse: [{ limit: 50, period: 3600, key: 'ip:{ip}' }] },
+        handler: async (req, reply) => sendNewSession(req, reply, await c.accounts.createAnonymousSession(req.caller.project, clientInfo(req))),
       });
-    }
 
-    route(app, {
-      method: 'POST',
-      url: '/account/sessions/anonymous',
-      meta: { scope: 'sessions.write', authMethod: 'anonymous', abuse: [{ limit: 50, period: 3600, key: 'ip:{ip}' }] },
-      handler: async (req, reply) => {
-        assertNoSession(req);
-        return sendNewSession(req, reply, await c.accounts.createAnonymousSession(req.caller.project, clientInfo(req)));
-      },
+      const exchanges: [string, 'POST' | 'PUT'][] = [
+        ['/account/sessions/token', 'POST'],
+        ['/account/sessions/magic-url', 'PUT'],
+        ['/account/sessions/phone', 'PUT'],
+      ];
+      for (const [url, method] of exchanges) {
+        route<{}, { userId: string; secret: string }>(creating, {
+          method,
+          url,
+          meta: { scope: 'sessions.write', abuse: tokenAbuse, abuseReset: true },
+          params: T.Object({ userId: P.customId(), secret: P.text(256, 1) }),
+          handler: async (req, reply, input) => {
+            const issued = await c.accounts.createSessionFromToken(req.caller.project, input.userId, input.secret, clientInfo(req));
+            return sendNewSession(req, reply, issued);
+          },
+        });
+      }
     });
-
-    const exchanges: [string, 'POST' | 'PUT'][] = [
-      ['/account/sessions/token', 'POST'],
-      ['/account/sessions/magic-url', 'PUT'],
-      ['/account/sessions/phone', 'PUT'],
-    ];
-    for (const [url, method] of exchanges) {
-      route<{}, { userId: string; secret: string }>(app, {
-        method,
-        url,
-        meta: { scope: 'sessions.write', abuse: tokenAbuse, abuseReset: true },
-        params: T.Object({ userId: P.customId(), secret: P.text(256, 1) }),
-        handler: async (req, reply, input) => {
-          assertNoSession(req);
-          const issued = await c.accounts.createSessionFromToken(req.caller.project, input.userId, input.secret, clientInfo(req));
-          return sendNewSession(req, reply, issued);
-        },
-      });
-    }
 
     // --- Account: reading and ending sessions ---
     route(app, {
@@ -113,7 +121,7 @@ export function sessionRoutes(c: Container) {
       method: 'GET',
       url: '/account/sessions/:sessionId',
       meta: { scope: 'account' },
-      path: T.Object({ sessionId: T.String({ maxLength: 36 }) }),
+      path: SessionPath,
       handler: async (req) => {
         const id = sessionIdParam(req, req.params.sessionId);
         const s = await c.sessions.get(req.caller.project.id, me(req).id, id);
@@ -125,7 +133,7 @@ export function sessionRoutes(c: Container) {
       method: 'PATCH',
       url: '/account/sessions/:sessionId',
       meta: { scope: 'account', abuse: urlIp(10) },
-      path: T.Object({ sessionId: T.String({ maxLength: 36 }) }),
+      path: SessionPath,
       handler: async (req) => {
         const id = sessionIdParam(req, req.params.sessionId);
         const s = await c.sessions.extend(req.caller.project, me(req).id, id);
@@ -137,7 +145,7 @@ export function sessionRoutes(c: Container) {
       method: 'DELETE',
       url: '/account/sessions/:sessionId',
       meta: { scope: 'account', abuse: urlIp(100), mfaExempt: true },
-      path: T.Object({ sessionId: T.String({ maxLength: 36 }) }),
+      path: SessionPath,
       handler: async (req, reply) => {
         const id = sessionIdParam(req, req.params.sessionId);
         await c.sessions.delete(req.caller.project.id, me(req).id, id);
@@ -164,7 +172,8 @@ export function sessionRoutes(c: Container) {
       method: 'POST',
       url: '/users/:userId/sessions',
       meta: { scope: ['users.write', 'sessions.write'] },
-      path: UserPath,
+      // A custom id, as Appwrite declares it: unique() passes and is then an unknown user (404).
+      path: T.Object({ userId: P.customId() }),
       handler: async (req, reply) => {
         const { project } = req.caller;
         const user = await c.users.get(project.id, req.params.userId);

@@ -9,6 +9,17 @@ export async function insertTarget(db: Executor, row: Omit<TargetRow, 'seq'>): P
   return db.insertInto('targets').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
+/** Inserts unless the identifier is already some target's; true when a row was written. Never aborts the transaction. */
+export async function insertTargetUnlessTaken(db: Executor, row: Omit<TargetRow, 'seq'>): Promise<boolean> {
+  const written = await db
+    .insertInto('targets')
+    .values(row)
+    .onConflict((oc) => oc.columns(['project_id', 'identifier']).doNothing())
+    .returning('seq')
+    .executeTakeFirst();
+  return written !== undefined;
+}
+
 export async function findUserTarget(db: Executor, projectId: string, userId: string, id: string): Promise<TargetRow | undefined> {
   return db
     .selectFrom('targets')

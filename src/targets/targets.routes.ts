@@ -22,8 +22,9 @@ const ProviderTypeParam = T.Union(
   PROVIDER_TYPES.map((t) => T.Literal(t)),
   { description: `Value must be one of (${PROVIDER_TYPES.join(', ')})` },
 );
-// Appwrite's Text(255): 1 to 255 chars when given.
+// Appwrite's Text(255) and Text(128): 1 to n chars whenever the param is sent, on create and update.
 const Identifier = P.text(255, 1);
+const Name = P.text(128, 1);
 // No providers here, so an id is stored as given; "" means none.
 const ProviderId = P.opt(T.Union([P.uid(), T.Literal('')], { description: P.uid().description }));
 
@@ -57,7 +58,7 @@ export function targetRoutes(c: Container) {
         providerType: ProviderTypeParam,
         identifier: Identifier,
         providerId: ProviderId,
-        name: P.opt(P.text(128)),
+        name: P.opt(Name),
       }),
       handler: async (req, reply, input) => {
         const { targetId, ...fields } = input;
@@ -79,7 +80,7 @@ export function targetRoutes(c: Container) {
       url: '/users/:userId/targets/:targetId',
       meta: { scope: 'users.write' },
       path: TargetPath,
-      params: T.Object({ identifier: P.opt(P.text(255)), providerId: ProviderId, name: P.opt(P.text(128)) }),
+      params: T.Object({ identifier: P.opt(Identifier), providerId: ProviderId, name: P.opt(Name) }),
       handler: async (req, _reply, input) => targetModel(await c.targets.update(projectIdOf(req), req.params.userId, req.params.targetId, input)),
     });
 

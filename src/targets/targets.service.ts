@@ -14,6 +14,7 @@ import {
   findUserTargetByIdentifier,
   identifierTaken,
   insertTarget,
+  insertTargetUnlessTaken,
   isTargetClash,
   listTargets,
   listTargetsOfUsers,
@@ -115,10 +116,14 @@ export class TargetsService {
     await this.sessions.userChanged(projectId, userId);
   }
 
-  /** The email and sms targets a new user starts with, in the transaction that inserts the user. */
+  /**
+   * The email and sms targets a new user starts with, in the transaction that inserts the user.
+   * An identifier that is already another user's target is skipped, not refused: Appwrite creates
+   * the user anyway (Modules/Users/Base.php catches the target's Duplicate).
+   */
   async addContactTargetsIn(trx: Executor, user: UserRow): Promise<void> {
-    if (user.email) await insertTarget(trx, this.contactTarget(user.project_id, user.id, 'email', user.email));
-    if (user.phone) await insertTarget(trx, this.contactTarget(user.project_id, user.id, 'sms', user.phone));
+    if (user.email) await insertTargetUnlessTaken(trx, this.contactTarget(user.project_id, user.id, 'email', user.email));
+    if (user.phone) await insertTargetUnlessTaken(trx, this.contactTarget(user.project_id, user.id, 'sms', user.phone));
   }
 
   /** Appwrite refuses an email/phone that is already any target's identifier (the user's own included). */

@@ -50,7 +50,7 @@ const IMPORTS: { path: string; extra: TProperties; check?: (i: Input) => void; s
   },
   {
     path: 'scrypt-modified',
-    extra: { passwordSalt: P.text(128), passwordSaltSeparator: P.text(128), passwordSignerKey: P.text(128) },
+    extra: { passwordSalt: P.text(128, 1), passwordSaltSeparator: P.text(128, 1), passwordSignerKey: P.text(128, 1) },
     stored: (i) => ({
       password: i.password,
       hash: 'scryptMod',
@@ -66,7 +66,7 @@ export function importRoutes(c: Container) {
         method: 'POST',
         url: `/users/${spec.path}`,
         meta: { scope: 'users.write' },
-        params: T.Object({ userId: P.customId(), email: P.email(), password: P.password(), name: P.opt(P.text(128)), ...spec.extra }),
+        params: T.Object({ userId: P.customId(), email: P.email(), password: P.password(), name: P.opt(P.text(128, 1)), ...spec.extra }),
         handler: async (req, reply, input) => {
           const project = req.caller.project;
           spec.check?.(input);

@@ -16,7 +16,7 @@ export async function insertUser(db: Executor, projectId: string, u: NewUser, no
       password: u.password?.password ?? null,
       hash: u.password?.hash ?? 'argon2',
       hash_options: JSON.stringify(u.password?.hashOptions ?? ARGON2_HASH_OPTIONS),
-      password_history: JSON.stringify(u.password && u.passwordSet ? [u.password.password] : []),
+      password_history: JSON.stringify(u.password && u.passwordSet && u.keepHistory ? [u.password.password] : []),
       password_update: u.password && u.passwordSet ? now : null,
       registration: now,
       status: 1,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { projectIdOf } from '../http/caller.ts';
-import { checkPrefs, P, T } from '../http/params.ts';
+import { assoc, checkPrefs, P, T } from '../http/params.ts';
 import { listModel, prefsObject, userModel } from '../http/models.ts';
 import { parseQueries, wantsTotal, type AttributeMap } from '../http/queries.ts';
 import { importRoutes } from './users.import.routes.ts';
@@ -23,7 +23,12 @@ const USER_ATTRIBUTES: AttributeMap = {
 };
 
 const UserPath = T.Object({ userId: P.uid() });
-const Label = T.String({ pattern: '^[A-Za-z0-9]{1,36}$', description: 'Value must be a valid string and at least 1 chars and no longer than 36 chars' });
+// Appwrite: Text(36) with a digits + ASCII letters allow-list (Labels/Update.php).
+const LABEL_CHARS = [...'0123456789', ...'ABCDEFGHIJKLMNOPQRSTUVWXYZ', ...'abcdefghijklmnopqrstuvwxyz'].join(', ');
+const Label = T.String({
+  pattern: '^[A-Za-z0-9]{1,36}$',
+  description: `Value must be a valid string and at least 1 chars and no longer than 36 chars and only consist of '${LABEL_CHARS}' chars`,
+});
 
 /** The User model of a user just read or written, with its targets as stored now. */
 const userWithTargets = (c: Container) => async (u: UserRow) => userModel(u, await c.targets.ofUser(u.project_id, u.id));
@@ -37,7 +42,7 @@ export function userRoutes(c: Container) {
       method: 'GET',
       url: '/users',
       meta: { scope: 'users.read' },
-      params: T.Object({ queries: P.opt(P.array(T.String(), 100)), search: P.opt(P.text(256)), total: P.opt(P.bool()) }),
+      params: T.Object({ queries: P.opt(P.array(T.String(), 100)), search: P.opt(P.text(256, 1)), total: P.opt(P.bool()) }),
       handler: async (req, _reply, input) => {
         const query = parseQueries(input.queries, USER_ATTRIBUTES);
         const { rows, total } = await c.users.list(req.caller.project.id, query, input.search, wantsTotal(input.total));
@@ -55,7 +60,8 @@ export function userRoutes(c: Container) {
         email: P.opt(P.email()),
         phone: P.opt(P.phone()),
         password: P.opt(P.password()),
-        name: P.opt(P.text(128)),
+        // Text(128): a name that is sent must not be empty (only updateName allows "").
+        name: P.opt(P.text(128, 1)),
       }),
       handler: async (req, reply, input) => reply.code(201).send(await user(await c.users.create(req.caller.project, input))),
     });
@@ -148,15 +154,16 @@ export function userRoutes(c: Container) {
       handler: async (req) => prefsObject((await c.users.get(projectIdOf(req), req.params.userId)).prefs),
     });
 
-    route<{ userId: string }, { prefs: Record<string, unknown> }>(app, {
+    route<{ userId: string }, { prefs: Record<string, unknown> | unknown[] }>(app, {
       method: 'PATCH',
       url: '/users/:userId/prefs',
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ prefs: P.object() }),
       handler: async (req, _r, input) => {
-        checkPrefs(input.prefs);
-        return prefsObject((await c.users.updatePrefs(projectIdOf(req), req.params.userId, input.prefs)).prefs);
+        const prefs = assoc(input.prefs);
+        checkPrefs(prefs);
+        return prefsObject((await c.users.updatePrefs(projectIdOf(req), req.params.userId, prefs)).prefs);
       },
     });
 

@@ -9,6 +9,7 @@ import type { ListQuery } from '../http/queries.ts';
 import { hashPassword, type StoredPassword } from '../passwords/passwords.ts';
 import { appendHistory, checkPasswordHistory, checkPasswordStrength, checkPersonalData } from '../passwords/password-policy.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
+import { findUserSession } from '../sessions/sessions.repository.ts';
 import type { TokensService, IssuedToken } from '../tokens/tokens.service.ts';
 import { TOKEN_TYPE } from '../tokens/tokens.ts';
 import { deleteUser, findUserById, insertUser, lockUser, updateUser } from './users.repository.ts';
@@ -60,8 +61,9 @@ export class UsersService {
       // Hash before any transaction opens.
       password = await hashPassword(input.password);
     }
-    const user = { id, email, phone, name, password, passwordSet: password !== null, accessed: input.accessed };
-    // A taken email or phone clashes on users or on targets: either way the user already exists.
+    const user = { id, email, phone, name, password, passwordSet: password !== null, accessed: input.accessed, keepHistory: project.settings.auths.passwordHistory > 0 };
+    // A taken id, email or phone clashes on the users table: 409 user_already_exists. A contact
+    // already held by another user's target is not a clash (see addContactTargetsIn).
     // A new user has no sessions yet, so there is no cached account to invalidate.
     try {
       return await this.db.transaction().execute(async (trx) => {
@@ -176,7 +178,13 @@ export class UsersService {
    * on, every session of the user ends.
    */
   async updatePassword(project: Project, userId: string, password: string): Promise<UserRow> {
+    const auths = project.settings.auths;
+    // The strength policy is a param validator in Appwrite, so it fails before the user lookup.
+    if (password !== '') checkPasswordStrength(auths, password);
     const user = await this.get(project.id, userId);
+    // Appwrite's personal-data validator refuses "" (shorter than 8), so with that policy on a
+    // password cannot be cleared (Users/Http/Users/Password/Update.php).
+    if (password === '' && auths.personalDataCheck) throw new AppwriteError('password_personal_data');
     // Appwrite answers the cleared user but carries on into the session invalidation below.
     const columns = password === '' ? { password: '', hash: 'argon2', password_update: this.clock.now() } : await this.newPassword(project, user, password);
     const row = await this.update(project.id, userId, columns);
@@ -216,10 +224,13 @@ export class UsersService {
     });
   }
 
-  /** JWT for acting as the user; `recent` picks the newest session, or none when the user has none. */
+  /**
+   * JWT for acting as the user; `recent` picks the newest session. As in Appwrite, a user without
+   * sessions, or a sessionId that is not one of the user's, yields a JWT bound to no session.
+   */
   async createJwt(projectId: string, userId: string, sessionId: string, duration: number): Promise<string> {
     const user = await this.get(projectId, userId);
-    const session = sessionId === 'recent' ? await this.sessions.newest(projectId, user.id) : await this.sessions.get(projectId, user.id, sessionId);
+    const session = sessionId === 'recent' ? await this.sessions.newest(projectId, user.id) : await findUserSession(this.db, projectId, user.id, sessionId);
     return this.jwt.sign({ userId: user.id, sessionId: session?.id ?? '', projectId }, duration);
   }
 }

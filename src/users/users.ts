@@ -30,4 +30,6 @@ export interface NewUser {
   emailVerification?: boolean;
   /** Client sign-ups count as an access; users created through the Users API have none yet. */
   accessed?: boolean;
+  /** Start the password history with this password (the project keeps a history). */
+  keepHistory?: boolean;
 }
