@@ -11,6 +11,7 @@ import { createContainer, type Container } from '../src/container.ts';
 import { buildApp } from '../src/app.ts';
 import { bootstrapDefaultProject } from '../src/projects/bootstrap.ts';
 import type { Clock } from '../src/support/clock.ts';
+import type { AuthSettings } from '../src/projects/projects.ts';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -49,6 +50,12 @@ export interface TestServer {
   withJwt(jwt: string): Client;
   /** Raw HTTP against /v1 with the project header set. */
   fetch(pathname: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /**
+   * Merges into the project's auth settings (there is no policies API yet): written to the row,
+   * then the cached project dropped. restoreSettings() puts back what the project started with.
+   */
+  setAuths(patch: Partial<AuthSettings>): Promise<void>;
+  restoreSettings(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,6 +103,12 @@ export async function startServer(backend: Backend, opts: { clock?: Clock; env?:
   const endpoint = `http://127.0.0.1:${port}/v1`;
   const projectId = 'default';
   const base = () => new Client().setEndpoint(endpoint).setProject(projectId);
+  const settingsRow = () => container.db.selectFrom('projects').select('settings').where('id', '=', projectId).executeTakeFirstOrThrow();
+  const writeSettings = async (settings: string) => {
+    await container.db.updateTable('projects').set({ settings }).where('id', '=', projectId).execute();
+    await container.invalidation.publish('project', projectId);
+  };
+  const initialSettings = (await settingsRow()).settings;
   return {
     backend,
     endpoint,
@@ -117,6 +130,12 @@ export async function startServer(backend: Backend, opts: { clock?: Clock; env?:
       }
       return fetch(endpoint + pathname, { ...init, headers, body });
     },
+    setAuths: async (patch) => {
+      const settings = JSON.parse((await settingsRow()).settings);
+      settings.auths = { ...settings.auths, ...patch };
+      await writeSettings(JSON.stringify(settings));
+    },
+    restoreSettings: () => writeSettings(initialSettings),
     close: async () => {
       await app.close();
       await container.close();

@@ -14,28 +14,15 @@ for (const backend of backends()) {
   describe(`account conformance [${backend}]`, () => {
     let t: TestServer;
     let users: Users;
-    let originalSettings: string;
     before(async () => {
       t = await startServer(backend);
       users = new Users(t.server());
-      originalSettings = (await projectRow()).settings;
     });
-    afterEach(async () => writeSettings(originalSettings));
+    afterEach(async () => t.restoreSettings());
     after(async () => t?.close());
 
-    const projectRow = () => t.container.db.selectFrom('projects').select('settings').where('id', '=', t.projectId).executeTakeFirstOrThrow();
-
-    async function writeSettings(settings: string) {
-      await t.container.db.updateTable('projects').set({ settings }).where('id', '=', t.projectId).execute();
-      await t.container.invalidation.publish('project', t.projectId);
-    }
-
     /** Changes the project's auth settings for one test (afterEach restores them). */
-    async function setAuths(patch: Partial<AuthSettings>) {
-      const settings = JSON.parse((await projectRow()).settings);
-      settings.auths = { ...settings.auths, ...patch };
-      await writeSettings(JSON.stringify(settings));
-    }
+    const setAuths = (patch: Partial<AuthSettings>) => t.setAuths(patch);
 
     const strength = (s: Partial<AuthSettings['passwordStrength']>) => ({ min: 8, uppercase: false, lowercase: false, number: false, symbols: false, ...s });
 

@@ -29,10 +29,10 @@ for (const backend of backends()) {
     const dbTargets = (userId: string) =>
       t.container.db.selectFrom('targets').select(['id', 'identifier', 'provider_type']).where('project_id', '=', 'default').where('user_id', '=', userId).orderBy('seq').execute();
     const payload = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
-    /** Project auth policies have no API here yet: written to the row, then the cached project dropped. */
+    /** Each call starts from the project's initial settings. */
     const setAuths = async (auths: Partial<AuthSettings>) => {
-      await t.container.db.updateTable('projects').set({ settings: JSON.stringify({ auths: { ...DEFAULT_AUTHS, ...auths } }) }).where('id', '=', 'default').execute();
-      await t.container.invalidation.publish('project', 'default');
+      await t.restoreSettings();
+      await t.setAuths(auths);
     };
 
     it('a name, search or scrypt-modified key that is sent empty is 400 (Appwrite Text min 1); updateName alone takes ""', async () => {

@@ -13,25 +13,14 @@ for (const backend of backends()) {
   describe(`validators and hook order [${backend}]`, () => {
     let t: TestServer;
     let users: Users;
-    let originalSettings: string;
     before(async () => {
       t = await startServer(backend);
       users = new Users(t.server());
-      originalSettings = (await projectRow()).settings;
     });
-    afterEach(async () => writeSettings(originalSettings));
+    afterEach(async () => t.restoreSettings());
     after(async () => t?.close());
 
-    const projectRow = () => t.container.db.selectFrom('projects').select('settings').where('id', '=', t.projectId).executeTakeFirstOrThrow();
-    async function writeSettings(settings: string) {
-      await t.container.db.updateTable('projects').set({ settings }).where('id', '=', t.projectId).execute();
-      await t.container.invalidation.publish('project', t.projectId);
-    }
-    async function setAuths(patch: Partial<AuthSettings>) {
-      const settings = JSON.parse((await projectRow()).settings);
-      settings.auths = { ...settings.auths, ...patch };
-      await writeSettings(JSON.stringify(settings));
-    }
+    const setAuths = (patch: Partial<AuthSettings>) => t.setAuths(patch);
     const userRow = (id: string) => t.container.db.selectFrom('users').selectAll().where('project_id', '=', t.projectId).where('id', '=', id).executeTakeFirst();
 
     it('password length counts bytes: 5 two-byte letters pass, 129 of them (258 bytes) are 400', async () => {
