@@ -9,7 +9,8 @@ import { argumentInvalid, argumentMissing } from './errors.ts';
  */
 const EMAIL_RE = /^[^\s@"(),:;<>[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 export const isValidEmail = (v: string) => v.length <= 254 && EMAIL_RE.test(v) && !v.startsWith('.') && !v.split('@')[0].endsWith('.') && !v.includes('..');
-export const isValidPhone = (v: string) => /^\+[1-9]\d{5,14}$/.test(v);
+// E.164 as Utopia's Phone validator: a + and 7 to 15 digits, no leading zero.
+export const isValidPhone = (v: string) => /^\+[1-9]\d{6,14}$/.test(v);
 FormatRegistry.Set('email', isValidEmail);
 // Appwrite measures password length in bytes (PHP strlen), not characters.
 export const isValidPasswordLength = (v: string) => {

@@ -74,6 +74,15 @@ for (const backend of backends()) {
       assert.deepEqual([limited.code, limited.type], [429, 'general_rate_limit_exceeded']);
     });
 
+    it('a phone number is + and 7 to 15 digits (Utopia Phone): 6 digits or 16 are 400', async () => {
+      for (const phone of ['+123456', '+1234567890123456', '+0123456789']) {
+        const err = await rejection(users.create({ userId: ID.unique(), phone }));
+        assert.deepEqual([err.code, err.type], [400, 'general_argument_invalid'], phone);
+      }
+      const seven = await users.create({ userId: 'seven', phone: '+1234567' });
+      assert.equal(seven.phone, '+1234567');
+    });
+
     it('POST /users/unique()/sessions is 404 user_not_found (userId is a custom id there)', async () => {
       const err = await rejection(users.createSession({ userId: ID.unique() }));
       assert.deepEqual([err.code, err.type], [404, 'user_not_found']);
