@@ -3,8 +3,8 @@ import cookie from '@fastify/cookie';
 import type { Container } from './container.ts';
 import { AppwriteError, errorBody } from './http/errors.ts';
 import { compileParams, parseQueryString } from './http/params.ts';
-import { assertScope, isProjectId, requestedProjectId, resolveCaller, resolveProject, type Caller } from './http/caller.ts';
-import { ALLOW_HEADERS, isOriginAllowed, originHost } from './http/cors.ts';
+import { assertScope, debugFallback, findProject, isProjectId, missingProject, requestedProjectId, resolveCaller, type Caller } from './http/caller.ts';
+import { ALLOW_HEADERS, corsOrigin, isOriginAllowed, unknownOriginMessage } from './http/cors.ts';
 import { accountRoutes } from './accounts/accounts.routes.ts';
 import { sessionRoutes } from './sessions/sessions.routes.ts';
 import { userRoutes } from './users/users.routes.ts';
@@ -32,9 +32,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     // No child logger per request (measurable on the hottest routes): the error handler adds the reqId.
     childLoggerFactory: (logger) => logger,
     // Undecodable URLs and over-long path params: still an Appwrite error body, not Fastify's.
-    frameworkErrors: (err, _req, reply) => {
-      (reply as FastifyReply).code(400).type('application/json; charset=UTF-8').send(errorBody(new AppwriteError('general_argument_invalid', err.message)));
-    },
+    frameworkErrors: (err, _req, reply) => sendError(reply as FastifyReply, new AppwriteError('general_argument_invalid', err.message)),
   });
 
   app.removeAllContentTypeParsers();
@@ -83,20 +81,29 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('Server', 'Tessera');
     reply.header('X-Content-Type-Options', 'nosniff');
+    // Appwrite general.php:1031-1034: 126 days, on https only.
+    if (req.protocol === 'https') reply.header('Strict-Transport-Security', 'max-age=10886400');
     const origin = req.headers.origin;
     if (!origin) return done();
     corsHeaders(req, reply, origin).then(() => done(), done);
   });
 
+  // utopia-php/http Response::send adds the handling time in seconds to every response.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    reply.header('X-Debug-Speed', String(reply.elapsedTime / 1000));
+    done(null, payload);
+  });
+
   const corsHeaders = async (req: FastifyRequest, reply: FastifyReply, origin: string) => {
-    let allowed = req.method === 'OPTIONS';
-    if (!allowed) {
+    const preflight = req.method === 'OPTIONS';
+    let project = null;
+    if (!preflight) {
       const projectId = requestedProjectId(req);
-      const project = isProjectId(projectId) ? await c.projects.get(projectId) : null;
-      allowed = isOriginAllowed(origin, project, serverHosts);
+      project = isProjectId(projectId) && projectId !== 'console' ? await c.projects.get(projectId) : null;
     }
-    if (allowed) {
-      reply.header('Access-Control-Allow-Origin', origin);
+    const allowOrigin = corsOrigin(origin, preflight, project, serverHosts);
+    if (allowOrigin) {
+      reply.header('Access-Control-Allow-Origin', allowOrigin);
       reply.header('Vary', 'Origin');
     }
     reply.header('Access-Control-Allow-Credentials', 'true');
@@ -112,20 +119,27 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     const meta = req.routeOptions.config.meta;
     if (!meta?.scope) return;
     // Both answer synchronously on a warm cache; awaiting only real promises keeps that path short.
-    const p = resolveProject(c, req);
+    // Appwrite's order: session and JWT errors, then the origin check, then project_not_found and
+    // the key, scope, blocked and MFA checks (general.php:835-1048, shared/api.php:125-497).
+    const p = findProject(c, req);
     const project = p instanceof Promise ? await p : p;
-    const r = resolveCaller(c, req, project);
-    const caller = r instanceof Promise ? await r : r;
-    req.caller = caller;
-    reply.header('X-Debug-Fallback', req.headers['x-fallback-cookies'] ? 'true' : 'false');
-
-    const origin = req.headers.origin;
-    if (origin && caller.role !== 'keys' && !isOriginAllowed(origin, project, serverHosts)) {
-      const host = originHost(origin)?.host || origin;
-      throw new AppwriteError('general_unknown_origin', `Invalid Origin. Register your new client (${host}) as a new Web platform on your project console dashboard`);
+    let caller: Caller | null = null;
+    if (project) {
+      const r = resolveCaller(c, req, project);
+      caller = r instanceof Promise ? await r : r;
+      req.caller = caller;
     }
-    assertScope(caller, meta.scope);
-    if (caller.role === 'users' && caller.user && caller.user.status !== 1) throw new AppwriteError('user_blocked');
+    reply.header('X-Debug-Fallback', debugFallback(req, project?.id ?? requestedProjectId(req), !!caller?.session && !caller.viaJwt));
+
+    // An API key header (valid or not) skips the origin check, as in general.php:1038.
+    const origin = req.headers.origin;
+    if (origin && !req.headers['x-appwrite-key'] && !isOriginAllowed(origin, project, serverHosts)) {
+      throw new AppwriteError('general_unknown_origin', unknownOriginMessage(origin));
+    }
+    if (!project || !caller) throw missingProject(req);
+    assertScope(caller, meta.scope, req.hostname, meta.keyScopes);
+    // The blocked and MFA checks look at the caller's user unless a key acts (shared/api.php:475-497).
+    if (caller.role !== 'keys' && caller.user && caller.user.status !== 1) throw new AppwriteError('user_blocked');
     if (!meta.mfaExempt && lacksFactors(caller)) throw new AppwriteError('user_more_factors_required');
     if (meta.abuse && caller.role !== 'keys') {
       const verdict = await c.rateLimits.check(project.id, meta.abuse, {
@@ -151,19 +165,10 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     if (appErr.code >= 500) req.log.error({ err, reqId: req.id }, 'unhandled error');
     const rate = (err as any).rateLimit;
     if (rate) setRateHeaders(reply, rate);
-    reply
-      .code(appErr.code)
-      .header('Cache-Control', 'no-cache, no-store, must-revalidate')
-      .header('Expires', '0')
-      .header('Pragma', 'no-cache')
-      .type('application/json; charset=UTF-8')
-      .send(errorBody(appErr));
+    sendError(reply, appErr);
   });
 
-  app.setNotFoundHandler((req, reply) => {
-    const err = new AppwriteError('general_route_not_found');
-    reply.code(404).type('application/json; charset=UTF-8').send(errorBody(err));
-  });
+  app.setNotFoundHandler((_req, reply) => sendError(reply, new AppwriteError('general_route_not_found')));
 
   await app.register(healthRoutes(c), { prefix: '/v1' });
   await app.register(accountRoutes(c), { prefix: '/v1' });
@@ -181,7 +186,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
  */
 function lacksFactors(caller: Caller): boolean {
   const { user, session } = caller;
-  if (caller.role !== 'users' || caller.viaJwt || !user || !session || user.mfa !== 1) return false;
+  if (caller.role === 'keys' || caller.viaJwt || !user || !session || user.mfa !== 1) return false;
   const hasSecondFactor = user.email_verification === 1 || user.phone_verification === 1;
   const required = hasSecondFactor ? 2 : 1;
   return (JSON.parse(session.factors) as string[]).length < required;
@@ -193,11 +198,28 @@ function setRateHeaders(reply: { header(k: string, v: string): unknown }, v: { l
   reply.header('X-RateLimit-Reset', String(v.reset));
 }
 
-/** Known failures keep their type; Fastify's own 4xx become general_argument_invalid; the rest is a 500. */
-function toAppwriteError(err: FastifyError | AppwriteError): AppwriteError {
-  if (err instanceof AppwriteError) return err;
+/** Status codes whose message Appwrite shows; any other becomes 500 "Server Error" (general.php:1469-1490). */
+const PUBLIC_CODES = new Set([400, 401, 402, 403, 404, 405, 408, 409, 410, 412, 416, 422, 429, 451, 501, 503]);
+
+/** Every error response: the Appwrite error body, never cached (general.php:1526-1530). */
+function sendError(reply: FastifyReply, err: AppwriteError) {
+  reply
+    .code(err.code)
+    .header('Cache-Control', 'no-cache, no-store, must-revalidate')
+    .header('Expires', '0')
+    .header('Pragma', 'no-cache')
+    .type('application/json; charset=UTF-8')
+    .send(errorBody(err));
+}
+
+/**
+ * Known failures keep their type; Fastify's own 4xx become general_argument_invalid; anything else
+ * is 500 general_unknown "Server Error", as Appwrite wraps and masks it (general.php:1465-1490).
+ */
+export function toAppwriteError(err: FastifyError | AppwriteError | Error): AppwriteError {
+  if (err instanceof AppwriteError) return PUBLIC_CODES.has(err.code) ? err : new AppwriteError(err.type, 'Server Error');
   const status = (err as FastifyError).statusCode ?? 500;
   if (status === 413) return new AppwriteError('general_argument_invalid', 'Request body is too large.');
   if (status >= 400 && status < 500) return new AppwriteError('general_argument_invalid', err.message);
-  return new AppwriteError('general_server_error', 'Server Error');
+  return new AppwriteError('general_unknown', 'Server Error');
 }

@@ -3,7 +3,7 @@ import net from 'node:net';
 
 /** Cookie domain: '.' + hostname, omitted for localhost and IP addresses. */
 function cookieDomain(req: FastifyRequest): string | undefined {
-  const host = req.hostname.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const host = req.hostname.toLowerCase().replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   if (host === 'localhost' || net.isIP(host)) return undefined;
   return `.${host}`;
 }
@@ -54,7 +54,12 @@ export function clearSessionCookies(req: FastifyRequest, reply: FastifyReply, pr
   if (needsFallback(req)) reply.header('X-Fallback-Cookies', '[]');
 }
 
+/**
+ * Client address and user agent for sessions and tokens. X-Forwarded-User-Agent counts only for
+ * API-key callers (a server relaying its visitor), as in Appwrite's Utopia/Request.php getUserAgent.
+ */
 export function clientInfo(req: FastifyRequest): { ip: string; userAgent: string } {
-  const ua = req.headers['x-forwarded-user-agent'] ?? req.headers['user-agent'];
+  const forwarded = req.caller?.role === 'keys' ? req.headers['x-forwarded-user-agent'] : undefined;
+  const ua = forwarded || req.headers['user-agent'];
   return { ip: req.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 1024) : 'UNKNOWN' };
 }

@@ -10,36 +10,83 @@ export const ALLOW_HEADERS = [
   'X-Forwarded-For', 'X-Forwarded-User-Agent',
 ].join(', ');
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+/** Schemes checked by hostname, and the platform name each one is reported as (Appwrite Network/Platform.php). */
+const WEB_SCHEMES: Record<string, string> = {
+  http: 'Web',
+  https: 'Web',
+  'chrome-extension': 'Web (Chrome Extension)',
+  'moz-extension': 'Web (Firefox Extension)',
+  'safari-web-extension': 'Web (Safari Extension)',
+  'ms-browser-extension': 'Web (Edge Extension)',
+  tauri: 'Web (Tauri)',
+};
+const APP_SCHEMES: Record<string, string> = {
+  'appwrite-ios': 'iOS', 'appwrite-macos': 'macOS', 'appwrite-watchos': 'watchOS', 'appwrite-tvos': 'tvOS',
+  'appwrite-android': 'Android', 'appwrite-windows': 'Windows', 'appwrite-linux': 'Linux',
+};
 
-export function originHost(origin: string): { scheme: string; host: string } | null {
+/** Other spellings of localhost: trusted only where `localhost` itself is (Platform::LOOPBACK_ALIASES). */
+const LOOPBACK_ALIASES = new Set(['127.0.0.1', '[::1]']);
+
+/** Scheme and lower-cased host of an Origin value; either may be '' (as PHP's parse_url gives them). */
+export function originHost(origin: string): { scheme: string; host: string } {
+  let scheme = /^([a-z][a-z0-9+.-]*):/i.exec(origin.trim())?.[1] ?? '';
+  let host = '';
   try {
     const u = new URL(origin);
-    return { scheme: u.protocol.replace(/:$/, ''), host: u.hostname.toLowerCase() };
+    scheme = u.protocol.slice(0, -1);
+    host = u.hostname.toLowerCase();
   } catch {
-    return null;
+    /* unparsable: keep what the scheme pattern found */
   }
+  return { scheme: scheme.toLowerCase(), host };
 }
 
-function hostMatches(pattern: string, host: string): boolean {
-  if (pattern === host) return true;
-  if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1));
-  return false;
+/** Utopia's Hostname validator: exact match, `*` for any host, `*suffix` for a suffix; no ports or paths. */
+function hostAllowed(host: string, allowed: readonly string[]): boolean {
+  if (!host || host.length > 253 || host.includes('/') || host.includes(':')) return false;
+  return allowed.some((a) => a === host || a === '*' || (a.startsWith('*') && host.endsWith(a.slice(1))));
+}
+
+/** A host on the allow list, or a loopback alias of an allowed `localhost`. */
+function hostTrusted(host: string, allowed: readonly string[]): boolean {
+  return hostAllowed(host, allowed) || (LOOPBACK_ALIASES.has(host) && hostAllowed('localhost', allowed));
+}
+
+function allowedHosts(project: Project | null, serverHosts: readonly string[]): readonly string[] {
+  return project?.webHosts.length ? [...serverHosts, ...project.webHosts] : serverHosts;
 }
 
 /**
- * Whether a browser origin may call this project with credentials: the server's own host,
- * localhost (127.0.0.1 and [::1] count as localhost), or a registered web platform hostname.
+ * Whether a browser origin may call this project (Appwrite's Origin validator): web schemes by
+ * hostname (the server's own hosts and the project's web platforms; 127.0.0.1 and [::1] only
+ * where localhost is allowed), other schemes by name (`exp`, `appwrite-callback-<projectId>`).
  */
-export function isOriginAllowed(origin: string, project: Project | null, serverHosts: string[]): boolean {
-  const parsed = originHost(origin);
-  if (!parsed) return false;
-  const { scheme, host } = parsed;
-  if (!['http', 'https', 'chrome-extension', 'moz-extension', 'safari-web-extension', 'tauri'].includes(scheme)) {
-    return scheme === `appwrite-callback-${project?.id ?? ''}`;
+export function isOriginAllowed(origin: string, project: Project | null, serverHosts: readonly string[]): boolean {
+  const { scheme, host } = originHost(origin);
+  if (scheme in WEB_SCHEMES) return hostTrusted(host, allowedHosts(project, serverHosts));
+  if (!scheme || !project) return false;
+  return scheme === 'exp' || scheme === `appwrite-callback-${project.id}`;
+}
+
+/**
+ * The Access-Control-Allow-Origin value for a request, or null (Appwrite Network/Cors.php): the
+ * origin, lower-cased, when its host is allowed; a preflight allows any origin that has a host.
+ */
+export function corsOrigin(origin: string, preflight: boolean, project: Project | null, serverHosts: readonly string[]): string | null {
+  const { host } = originHost(origin);
+  if (!host) return null;
+  if (!preflight && !hostTrusted(host, allowedHosts(project, serverHosts))) return null;
+  return origin.trim().toLowerCase();
+}
+
+/** The 403 general_unknown_origin message (Appwrite Validator/Origin.php getDescription). */
+export function unknownOriginMessage(origin: string): string {
+  const { scheme, host } = originHost(origin);
+  if (!scheme && !host) return 'Invalid Origin.';
+  const platform = WEB_SCHEMES[scheme] ?? APP_SCHEMES[scheme];
+  if (!platform) {
+    return `Invalid Scheme. The scheme used (${scheme}) in the Origin (${origin}) is not supported. If you are using a custom scheme, please change it to \`appwrite-callback-<PROJECT_ID>\``;
   }
-  if (serverHosts.includes(host)) return true;
-  const web = project?.webHosts ?? [];
-  if (LOCAL_HOSTS.has(host)) return true;
-  return web.some((p) => hostMatches(p, host));
+  return `Invalid Origin. Register your new client ${host ? `(${host})` : ''} as a new ${platform} platform on your project console dashboard`;
 }

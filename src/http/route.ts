@@ -7,6 +7,11 @@ import type { Caller } from './caller.ts';
 export interface RouteMeta {
   /** Scope label; an array means any one of them. Omitted: no project and no auth (health). */
   scope?: string | string[];
+  /**
+   * Further scopes that admit an API key only. Appwrite labels some server routes with
+   * sessions.write as well, which every guest holds; only a key may use it there.
+   */
+  keyScopes?: string[];
   /** Project auth method this route belongs to (501 when the project disabled it). */
   authMethod?: string;
   abuse?: AbuseRule[];
