@@ -46,25 +46,55 @@ export class JwtService {
       .sign(this.requireKey());
   }
 
-  /** Verifies signature and expiry; 401 user_jwt_invalid otherwise. */
+  /**
+   * Verifies signature and expiry; 401 user_jwt_invalid otherwise, with the reason worded as
+   * Appwrite's JWT library words it ("Failed to verify JWT. Invalid token: Expired").
+   */
   async verify(token: string, projectId: string): Promise<AccountJwtClaims> {
+    const malformed = headerProblem(token);
+    if (malformed) throw invalidJwt(malformed);
+    const nowS = Math.floor(this.clock.now() / 1000);
+    let payload: Record<string, unknown>;
     try {
-      const { payload } = await jwtVerify(token, this.requireKey(), {
-        algorithms: ['HS256'],
-        currentDate: new Date(this.clock.now()),
-        maxTokenAge: MAX_AGE_S,
-        clockTolerance: 0,
-      });
-      if (typeof payload.userId !== 'string' || payload.projectId !== projectId) throw new Error('claims');
-      return { userId: payload.userId, sessionId: typeof payload.sessionId === 'string' ? payload.sessionId : '', projectId };
+      ({ payload } = await jwtVerify(token, this.requireKey(), { algorithms: ['HS256'], currentDate: new Date(nowS * 1000), clockTolerance: 0 }));
     } catch (err) {
-      const reason = err instanceof joseErrors.JWTExpired ? 'Expired token.' : 'Invalid token.';
-      throw new AppwriteError('user_jwt_invalid', `Failed to verify JWT. ${reason}`);
+      if (err instanceof joseErrors.JWTExpired) throw invalidJwt('Expired');
+      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf') throw invalidJwt('Not now');
+      throw invalidJwt('Signature failed');
     }
+    // An `iat` older than the longest lifetime is expired; one slightly ahead (another process's
+    // clock) is not refused, as Appwrite checks only the age.
+    if (typeof payload.iat === 'number' && nowS >= payload.iat + MAX_AGE_S) throw invalidJwt('Expired');
+    if (typeof payload.userId !== 'string') throw invalidJwt('Missing userId');
+    // Tessera's own addition: a JWT of another project never acts here.
+    if (payload.projectId !== projectId) throw invalidJwt('Project mismatch');
+    return { userId: payload.userId, sessionId: typeof payload.sessionId === 'string' ? payload.sessionId : '', projectId };
   }
 
   private requireKey(): Uint8Array {
     if (!this.key) throw new Error('JwtService.init() was not called');
     return this.key;
   }
+}
+
+/** Algorithms Appwrite's JWT library knows; any other header `alg` is "Unsupported header algo". */
+const KNOWN_ALGS = new Set(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512']);
+
+/** The checks made before the signature, in the same order: segments, then the header's algorithm. */
+function headerProblem(token: string): string | null {
+  if (token.split('.').length < 3) return 'Incomplete segments';
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
+  } catch {
+    header = null;
+  }
+  const alg = header && typeof header === 'object' ? (header as Record<string, unknown>).alg : undefined;
+  if (!alg) return 'Missing header algo';
+  if (typeof alg !== 'string' || !KNOWN_ALGS.has(alg)) return 'Unsupported header algo';
+  return null;
+}
+
+function invalidJwt(reason: string): AppwriteError {
+  return new AppwriteError('user_jwt_invalid', `Failed to verify JWT. Invalid token: ${reason}`);
 }

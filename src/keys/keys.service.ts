@@ -7,8 +7,11 @@ import type { Invalidation } from '../support/invalidation.ts';
 import { KEY_SCOPES, toApiKey, type ApiKey } from './keys.ts';
 import { findKeyBySecretHash, insertKey, touchKey } from './keys.repository.ts';
 
+const MAX_SDKS = 20;
 const DAY_MS = 86_400_000;
 const CACHE_LIMIT = 10_000;
+/** Key types Appwrite looks up among stored secrets (Tessera stores only standard keys). */
+const STORED_KEY_TYPES = new Set(['standard', 'account', 'organization']);
 
 export class KeysService {
   private cache = new Map<string, ApiKey>();
@@ -53,13 +56,15 @@ export class KeysService {
   }
 
   /**
-   * Resolves the X-Appwrite-Key header for a project. A standard key that is unknown or belongs to
-   * another project is 401 user_unauthorized, as in Appwrite; other prefixes stay guests.
+   * Resolves the X-Appwrite-Key header for a project. A key of a stored type (standard, account,
+   * organization; no prefix reads as standard) must match a stored secret exactly, or it is 401
+   * user_unauthorized, as in Appwrite; ephemeral and unknown prefixes stay guests.
    */
   async authenticate(projectId: string, header: string, sdkName: string | undefined): Promise<ApiKey | null> {
     const type = header.includes('_') ? header.slice(0, header.indexOf('_')) : 'standard';
-    if (type !== 'standard') return null;
-    const secretHash = hashSecret(header.includes('_') ? header : `standard_${header}`);
+    if (!STORED_KEY_TYPES.has(type)) return null;
+    // The whole header is the secret: a bare hex string never matches a stored `standard_…` key.
+    const secretHash = hashSecret(header);
     let key = this.cache.get(secretHash);
     if (!key) {
       const row = await findKeyBySecretHash(this.db, secretHash);
@@ -75,9 +80,12 @@ export class KeysService {
     return key;
   }
 
-  /** accessedAt is refreshed at most once a day; new SDK names are remembered. */
+  /**
+   * accessedAt is refreshed at most once a day; new SDK names are remembered, up to MAX_SDKS names
+   * of at most 64 characters (a client picks the header, so the list must not grow without bound).
+   */
   private async recordUse(key: ApiKey, secretHash: string, now: number, sdkName: string | undefined) {
-    const newSdk = sdkName && !key.sdks.includes(sdkName);
+    const newSdk = sdkName && sdkName.length <= 64 && key.sdks.length < MAX_SDKS && !key.sdks.includes(sdkName);
     if (!newSdk && key.accessedAt !== null && now - key.accessedAt < DAY_MS) return;
     const sdks = newSdk ? [...key.sdks, sdkName] : key.sdks;
     await touchKey(this.db, key.projectId, key.id, now, JSON.stringify(sdks));

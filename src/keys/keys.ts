@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { KeysTable } from '../db/schema.ts';
 
-/** Scopes a project API key may hold (Appwrite's project scope list plus the /project admin scopes). */
+/** Scopes a project API key may hold (Appwrite's app/config/scopes/project.php plus the /project admin scopes). */
 export const KEY_SCOPES = [
   'users.read', 'users.write', 'sessions.read', 'sessions.write', 'teams.read', 'teams.write',
   'databases.read', 'databases.write', 'tables.read', 'tables.write', 'columns.read', 'columns.write',
@@ -12,6 +12,9 @@ export const KEY_SCOPES = [
   'providers.read', 'providers.write', 'topics.read', 'topics.write', 'subscribers.read', 'subscribers.write',
   'targets.read', 'targets.write', 'messages.read', 'messages.write', 'rules.read', 'rules.write',
   'locale.read', 'avatars.read', 'health.read', 'migrations.read', 'migrations.write',
+  'embeddings.write', 'execution.read', 'execution.write', 'assistant.read', 'schedules.read', 'schedules.write',
+  'vcs.read', 'vcs.write', 'insights.read', 'insights.write', 'reports.read', 'reports.write',
+  'presences.read', 'presences.write',
   'project.read', 'project.write', 'keys.read', 'keys.write', 'platforms.read', 'platforms.write',
   'policies.read', 'policies.write', 'project.policies.read', 'project.policies.write',
   'mocks.read', 'mocks.write', 'templates.read', 'templates.write', 'project.oauth2.read', 'project.oauth2.write',

@@ -84,7 +84,8 @@ export function sessionRoutes(c: Container) {
         route<{}, { userId: string; secret: string }>(creating, {
           method,
           url,
-          meta: { scope: 'sessions.write', abuse: tokenAbuse, abuseReset: true },
+          // Appwrite resets the counter after a token or magic-URL login, not after PUT /account/sessions/phone.
+          meta: { scope: 'sessions.write', abuse: tokenAbuse, abuseReset: url !== '/account/sessions/phone' },
           params: T.Object({ userId: P.customId(), secret: P.text(256, 1) }),
           handler: async (req, reply, input) => {
             const issued = await c.accounts.createSessionFromToken(req.caller.project, input.userId, input.secret, clientInfo(req));
@@ -171,7 +172,9 @@ export function sessionRoutes(c: Container) {
     route<{ userId: string }>(app, {
       method: 'POST',
       url: '/users/:userId/sessions',
-      meta: { scope: ['users.write', 'sessions.write'] },
+      // Appwrite lists ['users.write', 'sessions.write'], but guests and users hold sessions.write,
+      // so sessions.write admits an API key only: otherwise anyone could act on any user's sessions.
+      meta: { scope: 'users.write', keyScopes: ['sessions.write'] },
       // A custom id, as Appwrite declares it: unique() passes and is then an unknown user (404).
       path: T.Object({ userId: P.customId() }),
       handler: async (req, reply) => {
@@ -185,7 +188,9 @@ export function sessionRoutes(c: Container) {
     route<{ userId: string }>(app, {
       method: 'DELETE',
       url: '/users/:userId/sessions',
-      meta: { scope: ['users.write', 'sessions.write'] },
+      // Appwrite lists ['users.write', 'sessions.write'], but guests and users hold sessions.write,
+      // so sessions.write admits an API key only: otherwise anyone could act on any user's sessions.
+      meta: { scope: 'users.write', keyScopes: ['sessions.write'] },
       path: UserPath,
       handler: async (req, reply) => {
         const user = await c.users.get(req.caller.project.id, req.params.userId);
@@ -197,7 +202,9 @@ export function sessionRoutes(c: Container) {
     route<{ userId: string; sessionId: string }>(app, {
       method: 'DELETE',
       url: '/users/:userId/sessions/:sessionId',
-      meta: { scope: ['users.write', 'sessions.write'] },
+      // Appwrite lists ['users.write', 'sessions.write'], but guests and users hold sessions.write,
+      // so sessions.write admits an API key only: otherwise anyone could act on any user's sessions.
+      meta: { scope: 'users.write', keyScopes: ['sessions.write'] },
       path: UserSessionPath,
       handler: async (req, reply) => {
         const user = await c.users.get(req.caller.project.id, req.params.userId);

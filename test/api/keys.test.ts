@@ -72,7 +72,8 @@ for (const backend of backends()) {
       const err = await rejection(users.create({ userId: ID.unique(), email: 'ro@example.com' }));
       assert.equal(err.code, 401);
       assert.equal(err.type, 'general_unauthorized_scope');
-      assert.equal(err.message, 'User (role: applications) missing scopes (["users.write"])');
+      // Appwrite names a key caller as the project's service user (shared/api.php:162-169,471).
+      assert.equal(err.message, 'app.default@service.127.0.0.1 (role: applications) missing scopes (["users.write"])');
       const del = await rejection(users.delete({ userId: aliceId }));
       assert.equal(del.type, 'general_unauthorized_scope');
       assert.equal((await new Users(t.server()).get({ userId: aliceId })).$id, aliceId);
@@ -81,7 +82,7 @@ for (const backend of backends()) {
     it('a key never holds the account scope', async () => {
       const err = await rejection(new Account(t.server()).get());
       assert.deepEqual([err.code, err.type], [401, 'general_unauthorized_scope']);
-      assert.equal(err.message, 'User (role: applications) missing scopes (["account"])');
+      assert.equal(err.message, 'app.default@service.127.0.0.1 (role: applications) missing scopes (["account"])');
       // Even a key created asking for it cannot: `account` is not a key scope.
       await assert.rejects(newKey(['account']), (e: any) => e.type === 'general_argument_invalid');
     });
@@ -114,6 +115,12 @@ for (const backend of backends()) {
       const res = await t.fetch('/users', { headers: { 'x-appwrite-key': key.secret!, 'x-sdk-name': 'Web' } });
       assert.equal(res.status, 200);
       assert.deepEqual(JSON.parse((await row()).sdks), ['Node.js', 'Web']);
+      // The client names its SDK, so the list is bounded: 20 names of at most 64 characters.
+      await t.fetch('/users', { headers: { 'x-appwrite-key': key.secret!, 'x-sdk-name': 'x'.repeat(65) } });
+      for (let i = 0; i < 30; i++) await t.fetch('/users', { headers: { 'x-appwrite-key': key.secret!, 'x-sdk-name': `sdk-${i}` } });
+      const sdks = JSON.parse((await row()).sdks) as string[];
+      assert.equal(sdks.length, 20);
+      assert.deepEqual(sdks.slice(0, 3), ['Node.js', 'Web', 'sdk-0']);
     });
 
     it('session secrets are stored hashed: secret_hash is not the cookie secret', async () => {
