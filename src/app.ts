@@ -129,7 +129,9 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
       caller = r instanceof Promise ? await r : r;
       req.caller = caller;
     }
-    reply.header('X-Debug-Fallback', debugFallback(req, project?.id ?? requestedProjectId(req), !!caller?.session && !caller.viaJwt));
+    // A session read from the cookie or X-Appwrite-Session (the usual case) needs no second look.
+    const direct = !!caller?.session && !caller.viaJwt && !req.headers['x-fallback-cookies'];
+    reply.header('X-Debug-Fallback', direct ? 'false' : debugFallback(req, project?.id ?? requestedProjectId(req), !!caller?.session && !caller.viaJwt));
 
     // An API key header (valid or not) skips the origin check, as in general.php:1038.
     const origin = req.headers.origin;
