@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,6 +146,15 @@ export async function startServer(backend: Backend, opts: { clock?: Clock; env?:
 }
 
 /** Runs `fn` and returns the AppwriteException it throws (fails if it does not throw). */
+/** Asserts that the call fails with this HTTP code and Appwrite type (and message, when given); returns the error. */
+export async function expectError(p: Promise<unknown>, code: number, type: string, message?: RegExp | string) {
+  const err = await rejection(p);
+  assert.deepEqual([err.code, err.type], [code, type], err.message);
+  if (typeof message === 'string') assert.equal(err.message, message);
+  else if (message) assert.match(err.message, message);
+  return err;
+}
+
 export async function rejection(p: Promise<unknown>): Promise<{ code: number; type: string; message: string }> {
   try {
     await p;

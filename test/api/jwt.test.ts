@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { Account, Client, ID, Users } from 'node-appwrite';
-import { backends, FakeClock, rejection, startServer, type TestServer } from '../harness.ts';
+import { backends, FakeClock, expectError, rejection, startServer, type TestServer } from '../harness.ts';
 
 const PASSWORD = 'correct-horse-1';
 
@@ -34,11 +34,6 @@ for (const backend of backends()) {
       return { user, session, secret: session.secret, account: new Account(t.withSession(session.secret)) };
     }
 
-    async function expectError(p: Promise<unknown>, code: number, type: string) {
-      const err = await rejection(p);
-      assert.deepEqual([err.code, err.type], [code, type]);
-      return err;
-    }
 
     describe('POST /account/jwts', () => {
       it('answers 201 {jwt}: HS256 with userId, sessionId and a 900 s lifetime', async () => {

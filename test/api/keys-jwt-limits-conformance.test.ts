@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account, Client, ID, Users } from 'node-appwrite';
-import { backends, FakeClock, rejection, startServer, type TestServer } from '../harness.ts';
+import { backends, FakeClock, expectError, rejection, startServer, type TestServer } from '../harness.ts';
 
 const PASSWORD = 'correct-horse-1';
 
@@ -30,11 +30,6 @@ for (const backend of backends()) {
       return { user, session, account: new Account(t.withSession(session.secret)) };
     }
 
-    async function expectError(p: Promise<unknown>, code: number, type: string) {
-      const err = await rejection(p);
-      assert.deepEqual([err.code, err.type], [code, type]);
-      return err;
-    }
 
     describe('the Users API sessions routes', () => {
       it("a guest cannot create or delete any user's sessions, though guests hold sessions.write", async () => {

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account, Client, ID, MessagingProviderType, Query, Users, type Models } from 'node-appwrite';
-import { backends, freshDatabaseUrl, rejection, startServer, type TestServer } from '../harness.ts';
+import { backends, freshDatabaseUrl, expectError, rejection, startServer, type TestServer } from '../harness.ts';
 import { createDb } from '../../src/db/database.ts';
 import * as coreMigration from '../../src/db/migrations/2026-11-23T00-00-core.ts';
 import * as targetsMigration from '../../src/db/migrations/2026-11-24T00-00-targets.ts';
@@ -24,10 +24,6 @@ for (const backend of backends()) {
     });
     after(async () => t?.close());
 
-    const expectError = async (p: Promise<unknown>, code: number, type: string) => {
-      const err = await rejection(p);
-      assert.deepEqual([err.code, err.type], [code, type], err.message);
-    };
     const dbTargets = (userId: string) =>
       t.container.db.selectFrom('targets').selectAll().where('project_id', '=', 'default').where('user_id', '=', userId).orderBy('seq').execute();
     /** A user with a server session whose GET /account is answered from the session cache. */

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account, ID, MessagingProviderType, Query, Users } from 'node-appwrite';
-import { backends, rejection, startServer, type TestServer } from '../harness.ts';
+import { backends, expectError, rejection, startServer, type TestServer } from '../harness.ts';
 import { DEFAULT_AUTHS, type AuthSettings } from '../../src/projects/projects.ts';
 
 /**
@@ -20,11 +20,6 @@ for (const backend of backends()) {
     });
     after(async () => t?.close());
 
-    const expectError = async (p: Promise<unknown>, code: number, type: string, message?: RegExp) => {
-      const err = await rejection(p);
-      assert.deepEqual([err.code, err.type], [code, type], err.message);
-      if (message) assert.match(err.message, message);
-    };
     const dbUser = (id: string) => t.container.db.selectFrom('users').selectAll().where('project_id', '=', 'default').where('id', '=', id).executeTakeFirst();
     const dbTargets = (userId: string) =>
       t.container.db.selectFrom('targets').select(['id', 'identifier', 'provider_type']).where('project_id', '=', 'default').where('user_id', '=', userId).orderBy('seq').execute();

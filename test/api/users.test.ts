@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account, Client, ID, Users } from 'node-appwrite';
-import { backends, rejection, startServer, type TestServer } from '../harness.ts';
+import { backends, expectError, rejection, startServer, type TestServer } from '../harness.ts';
 
 const USER_FIELDS = [
   '$id', '$createdAt', '$updatedAt', 'name', 'password', 'hash', 'hashOptions', 'registration', 'status', 'labels',
@@ -20,10 +20,6 @@ for (const backend of backends()) {
     });
     after(async () => t?.close());
 
-    const expectError = async (p: Promise<unknown>, code: number, type: string) => {
-      const err = await rejection(p);
-      assert.deepEqual([err.code, err.type], [code, type], err.message);
-    };
     /** Email/password login from a browser-like guest. */
     const login = (email: string, password: string) => new Account(t.guest()).createEmailPasswordSession({ email, password });
     /** Email/password login through the key, which returns the session secret (SSR). */
