@@ -54,19 +54,20 @@ function hostTrusted(host: string, allowed: readonly string[]): boolean {
 }
 
 function allowedHosts(project: Project | null, serverHosts: readonly string[]): readonly string[] {
-  return project?.webHosts.length ? [...serverHosts, ...project.webHosts] : serverHosts;
+  return project?.originHosts.length ? [...serverHosts, ...project.originHosts] : serverHosts;
 }
 
 /**
  * Whether a browser origin may call this project (Appwrite's Origin validator): web schemes by
- * hostname (the server's own hosts and the project's web platforms; 127.0.0.1 and [::1] only
- * where localhost is allowed), other schemes by name (`exp`, `appwrite-callback-<projectId>`).
+ * hostname (the server's own hosts, the project's web hostnames and app identifiers; 127.0.0.1 and
+ * [::1] only where localhost is allowed), other schemes by name (the app platforms' native
+ * schemes such as `appwrite-android`, `exp`, `appwrite-callback-<projectId>`).
  */
 export function isOriginAllowed(origin: string, project: Project | null, serverHosts: readonly string[]): boolean {
   const { scheme, host } = originHost(origin);
   if (scheme in WEB_SCHEMES) return hostTrusted(host, allowedHosts(project, serverHosts));
   if (!scheme || !project) return false;
-  return scheme === 'exp' || scheme === `appwrite-callback-${project.id}`;
+  return scheme === 'exp' || scheme === `appwrite-callback-${project.id}` || project.originSchemes.includes(scheme);
 }
 
 /**

@@ -25,6 +25,35 @@ const DEPRECATED_TYPES: Record<string, PlatformType> = {
   'flutter-windows': 'windows', 'flutter-linux': 'linux',
 };
 
+/** Origin schemes each app platform type admits (Appwrite Network/Platform.php getSchemes). */
+const APP_SCHEMES: Record<AppPlatformType, readonly string[]> = {
+  apple: ['appwrite-ios', 'appwrite-macos', 'appwrite-watchos', 'appwrite-tvos'],
+  android: ['appwrite-android'],
+  windows: ['appwrite-windows'],
+  linux: ['appwrite-linux'],
+};
+
+/**
+ * What a project's platforms admit as request origins, as Appwrite's getHostnames/getSchemes: web
+ * platforms their hostname, app platforms their identifier (checked as a hostname for web schemes)
+ * and their native SDK's scheme (`appwrite-android://…`). Unknown stored types admit nothing.
+ */
+export function originRules(rows: readonly { type: string; hostname: string; key: string }[]): { hosts: string[]; schemes: string[] } {
+  const hosts = new Set<string>();
+  const schemes = new Set<string>();
+  for (const row of rows) {
+    const stored = row.type.toLowerCase();
+    const type = DEPRECATED_TYPES[stored] ?? stored;
+    if (type === 'web') {
+      if (row.hostname) hosts.add(row.hostname.toLowerCase());
+    } else if (Object.hasOwn(APP_SCHEMES, type)) {
+      if (row.key) hosts.add(row.key.toLowerCase());
+      for (const scheme of APP_SCHEMES[type as AppPlatformType]) schemes.add(scheme);
+    }
+  }
+  return { hosts: [...hosts], schemes: [...schemes] };
+}
+
 export interface Platform {
   id: string;
   projectId: string;

@@ -1,15 +1,18 @@
 import type { Executor } from '../db/schema.ts';
 import { parseSettings, type Project, type ProjectSettings } from './projects.ts';
+import { originRules } from '../platforms/platforms.ts';
 
 export async function findProjectById(db: Executor, id: string): Promise<Project | null> {
   const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
-  const hosts = await db.selectFrom('platforms').select('hostname').where('project_id', '=', id).where('type', '=', 'web').execute();
+  const platforms = await db.selectFrom('platforms').select(['type', 'hostname', 'key']).where('project_id', '=', id).execute();
+  const origins = originRules(platforms);
   return {
     id: row.id,
     name: row.name,
     settings: parseSettings(row.settings),
-    webHosts: hosts.map((h) => h.hostname.toLowerCase()).filter(Boolean),
+    originHosts: origins.hosts,
+    originSchemes: origins.schemes,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

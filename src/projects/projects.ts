@@ -21,8 +21,10 @@ export interface Project {
   id: string;
   name: string;
   settings: ProjectSettings;
-  /** Hostnames of the project's web platforms (CORS and redirect checks). */
-  webHosts: string[];
+  /** Hostnames the project's platforms admit as origins: web hostnames and app identifiers. */
+  originHosts: string[];
+  /** Non-web origin schemes the project's app platforms admit (appwrite-ios, appwrite-android, …). */
+  originSchemes: string[];
   createdAt: number;
   updatedAt: number;
 }
