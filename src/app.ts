@@ -12,6 +12,7 @@ import { targetRoutes } from './targets/targets.routes.ts';
 import { tokenRoutes } from './tokens/tokens.routes.ts';
 import { healthRoutes } from './projects/health.routes.ts';
 import { platformRoutes } from './platforms/platforms.routes.ts';
+import type { AbuseRule } from './rate-limits/rate-limits.ts';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -34,7 +35,58 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     // Undecodable URLs and over-long path params: still an Appwrite error body, not Fastify's.
     frameworkErrors: (err, _req, reply) => sendError(reply as FastifyReply, new AppwriteError('general_argument_invalid', err.message)),
   });
+  const serverHosts = [new URL(c.config.publicUrl).hostname.toLowerCase()];
 
+  registerBodyParsers(app);
+  await app.register(cookie);
+  app.decorateRequest('caller', null as any);
+  app.decorateRequest('abuseKeys', null);
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const validate = compileParams(schema as any, httpPart !== 'body');
+    return (data: unknown) => {
+      try {
+        return { value: validate(data) };
+      } catch (error) {
+        return { error: error as Error };
+      }
+    };
+  });
+  app.setSchemaErrorFormatter((errors) => errors[0] as unknown as Error);
+
+  // Routes that reset their abuse counters on 201 get their own onSend hook; the others pay nothing.
+  app.addHook('onRoute', (opts) => {
+    if (!(opts.config as { meta?: { abuseReset?: boolean } } | undefined)?.meta?.abuseReset) return;
+    opts.onSend = async (req, reply, payload) => {
+      if (reply.statusCode === 201 && req.abuseKeys) await c.rateLimits.reset(req.abuseKeys);
+      return payload;
+    };
+  });
+  app.addHook('onRequest', responseHeaders(c, serverHosts));
+  // utopia-php/http Response::send adds the handling time in seconds to every response.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    reply.header('X-Debug-Speed', String(reply.elapsedTime / 1000));
+    done(null, payload);
+  });
+  app.options('/*', { config: {} }, async (_req, reply) => reply.code(204).send());
+  app.addHook('preValidation', callerGate(c, serverHosts));
+
+  app.setErrorHandler((err: FastifyError | AppwriteError, req, reply) => {
+    const appErr = toAppwriteError(err);
+    if (appErr.code >= 500) req.log.error({ err, reqId: req.id }, 'unhandled error');
+    const rate = (err as any).rateLimit;
+    if (rate) setRateHeaders(reply, rate);
+    sendError(reply, appErr);
+  });
+  app.setNotFoundHandler((_req, reply) => sendError(reply, new AppwriteError('general_route_not_found')));
+
+  for (const routes of [healthRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes]) {
+    await app.register(routes(c), { prefix: '/v1' });
+  }
+  return app;
+}
+
+/** JSON and form bodies; anything else is ignored, as Appwrite ignores what it cannot read. */
+function registerBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
     const text = (body as string).trim();
@@ -48,53 +100,12 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) =>
     done(null, parseQueryString(body as string)),
   );
-  // Anything else: the body is ignored, as Appwrite ignores what it cannot read.
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, _body, done) => done(null, {}));
+}
 
-  await app.register(cookie);
-  app.decorateRequest('caller', null as any);
-  app.decorateRequest('abuseKeys', null);
-
-  app.setValidatorCompiler(({ schema, httpPart }) => {
-    const validate = compileParams(schema as any, httpPart !== 'body');
-    return (data: unknown) => {
-      try {
-        return { value: validate(data) };
-      } catch (error) {
-        return { error: error as Error };
-      }
-    };
-  });
-  app.setSchemaErrorFormatter((errors) => errors[0] as unknown as Error);
-
-  const serverHosts = [new URL(c.config.publicUrl).hostname.toLowerCase()];
-
-  // Routes that reset their abuse counters on 201 get their own onSend hook; the others pay nothing.
-  app.addHook('onRoute', (opts) => {
-    if (!(opts.config as { meta?: { abuseReset?: boolean } } | undefined)?.meta?.abuseReset) return;
-    opts.onSend = async (req, reply, payload) => {
-      if (reply.statusCode === 201 && req.abuseKeys) await c.rateLimits.reset(req.abuseKeys);
-      return payload;
-    };
-  });
-
-  app.addHook('onRequest', (req, reply, done) => {
-    reply.header('Server', 'Tessera');
-    reply.header('X-Content-Type-Options', 'nosniff');
-    // Appwrite general.php:1031-1034: 126 days, on https only.
-    if (req.protocol === 'https') reply.header('Strict-Transport-Security', 'max-age=10886400');
-    const origin = req.headers.origin;
-    if (!origin) return done();
-    corsHeaders(req, reply, origin).then(() => done(), done);
-  });
-
-  // utopia-php/http Response::send adds the handling time in seconds to every response.
-  app.addHook('onSend', (_req, reply, payload, done) => {
-    reply.header('X-Debug-Speed', String(reply.elapsedTime / 1000));
-    done(null, payload);
-  });
-
-  const corsHeaders = async (req: FastifyRequest, reply: FastifyReply, origin: string) => {
+/** onRequest: the headers every response carries, and CORS for requests with an Origin. */
+function responseHeaders(c: Container, serverHosts: string[]) {
+  const cors = async (req: FastifyRequest, reply: FastifyReply, origin: string) => {
     const preflight = req.method === 'OPTIONS';
     let project = null;
     if (!preflight) {
@@ -112,15 +123,27 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     reply.header('Access-Control-Expose-Headers', 'X-Appwrite-Session, X-Fallback-Cookies');
     reply.header('Access-Control-Max-Age', '86400');
   };
+  return (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    reply.header('Server', 'Tessera');
+    reply.header('X-Content-Type-Options', 'nosniff');
+    // Appwrite general.php:1031-1034: 126 days, on https only.
+    if (req.protocol === 'https') reply.header('Strict-Transport-Security', 'max-age=10886400');
+    const origin = req.headers.origin;
+    if (!origin) return done();
+    cors(req, reply, origin).then(() => done(), done);
+  };
+}
 
-  app.options('/*', { config: {} }, async (_req, reply) => reply.code(204).send());
-
-  app.addHook('preValidation', async (req, reply) => {
+/**
+ * preValidation, before any route's params are read: project, caller, origin, scope, blocked user,
+ * MFA, abuse limit and auth method, in Appwrite's order (general.php:835-1048,
+ * shared/api.php:125-497, shared/api/auth.php). Routes without a scope (health) skip it.
+ */
+function callerGate(c: Container, serverHosts: string[]) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
     const meta = req.routeOptions.config.meta;
     if (!meta?.scope) return;
     // Both answer synchronously on a warm cache; awaiting only real promises keeps that path short.
-    // Appwrite's order: session and JWT errors, then the origin check, then project_not_found and
-    // the key, scope, blocked and MFA checks (general.php:835-1048, shared/api.php:125-497).
     const p = findProject(c, req);
     const project = p instanceof Promise ? await p : p;
     let caller: Caller | null = null;
@@ -143,43 +166,27 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     // The blocked and MFA checks look at the caller's user unless a key acts (shared/api.php:475-497).
     if (caller.role !== 'keys' && caller.user && caller.user.status !== 1) throw new AppwriteError('user_blocked');
     if (!meta.mfaExempt && lacksFactors(caller)) throw new AppwriteError('user_more_factors_required');
-    if (meta.abuse && caller.role !== 'keys') {
-      const verdict = await c.rateLimits.check(project.id, meta.abuse, {
-        // Not keyed by Host (Appwrite is): a client picks its Host header, so that would reset its budget.
-        url: req.routeOptions.url ?? req.url,
-        ip: req.ip,
-        userId: caller.user?.id ?? '',
-        params: { ...(req.query as object), ...((req.body as object) ?? {}) } as Record<string, unknown>,
-      });
-      if (verdict) {
-        setRateHeaders(reply, verdict);
-        req.abuseKeys = verdict.keys;
-      }
-    }
+    if (meta.abuse && caller.role !== 'keys') await countAbuse(c, req, reply, meta.abuse, caller);
     // After the abuse count, as Appwrite: attempts on a disabled method still use up the budget.
     if (meta.authMethod && caller.role !== 'keys' && project.settings.auths.disabledMethods.includes(meta.authMethod)) {
       throw new AppwriteError('user_auth_method_unsupported', `${AUTH_METHOD_NAMES[meta.authMethod] ?? meta.authMethod} authentication is disabled for this project`);
     }
+  };
+}
+
+/** Counts the request against the route's abuse limits (429 when over); sets X-RateLimit-*. */
+async function countAbuse(c: Container, req: FastifyRequest, reply: FastifyReply, rules: AbuseRule[], caller: Caller) {
+  const verdict = await c.rateLimits.check(caller.project.id, rules, {
+    // Not keyed by Host (Appwrite is): a client picks its Host header, so that would reset its budget.
+    url: req.routeOptions.url ?? req.url,
+    ip: req.ip,
+    userId: caller.user?.id ?? '',
+    params: { ...(req.query as object), ...((req.body as object) ?? {}) } as Record<string, unknown>,
   });
-
-  app.setErrorHandler((err: FastifyError | AppwriteError, req, reply) => {
-    const appErr = toAppwriteError(err);
-    if (appErr.code >= 500) req.log.error({ err, reqId: req.id }, 'unhandled error');
-    const rate = (err as any).rateLimit;
-    if (rate) setRateHeaders(reply, rate);
-    sendError(reply, appErr);
-  });
-
-  app.setNotFoundHandler((_req, reply) => sendError(reply, new AppwriteError('general_route_not_found')));
-
-  await app.register(healthRoutes(c), { prefix: '/v1' });
-  await app.register(accountRoutes(c), { prefix: '/v1' });
-  await app.register(sessionRoutes(c), { prefix: '/v1' });
-  await app.register(tokenRoutes(c), { prefix: '/v1' });
-  await app.register(userRoutes(c), { prefix: '/v1' });
-  await app.register(targetRoutes(c), { prefix: '/v1' });
-  await app.register(platformRoutes(c), { prefix: '/v1' });
-  return app;
+  if (verdict) {
+    setRateHeaders(reply, verdict);
+    req.abuseKeys = verdict.keys;
+  }
 }
 
 /**
