@@ -166,7 +166,7 @@ function callerGate(c: Container, serverHosts: string[]) {
     // The blocked and MFA checks look at the caller's user unless a key acts (shared/api.php:475-497).
     if (caller.role !== 'keys' && caller.user && caller.user.status !== 1) throw new AppwriteError('user_blocked');
     if (!meta.mfaExempt && lacksFactors(caller)) throw new AppwriteError('user_more_factors_required');
-    if (meta.abuse && caller.role !== 'keys') await countAbuse(c, req, reply, meta.abuse, caller);
+    if (meta.abuse) await countAbuse(c, req, reply, meta.abuse, caller);
     // After the abuse count, as Appwrite: attempts on a disabled method still use up the budget.
     if (meta.authMethod && caller.role !== 'keys' && project.settings.auths.disabledMethods.includes(meta.authMethod)) {
       throw new AppwriteError('user_auth_method_unsupported', `${AUTH_METHOD_NAMES[meta.authMethod] ?? meta.authMethod} authentication is disabled for this project`);
@@ -174,7 +174,10 @@ function callerGate(c: Container, serverHosts: string[]) {
   };
 }
 
-/** Counts the request against the route's abuse limits (429 when over); sets X-RateLimit-*. */
+/**
+ * Counts the request against the route's abuse limits (429 when over) and sets X-RateLimit-*. API
+ * keys are never limited or counted; they get the headers, as in Appwrite (shared/api.php:515-565).
+ */
 async function countAbuse(c: Container, req: FastifyRequest, reply: FastifyReply, rules: AbuseRule[], caller: Caller) {
   const verdict = await c.rateLimits.check(caller.project.id, rules, {
     // Not keyed by Host (Appwrite is): a client picks its Host header, so that would reset its budget.
@@ -182,7 +185,7 @@ async function countAbuse(c: Container, req: FastifyRequest, reply: FastifyReply
     ip: req.ip,
     userId: caller.user?.id ?? '',
     params: { ...(req.query as object), ...((req.body as object) ?? {}) } as Record<string, unknown>,
-  });
+  }, { count: caller.role !== 'keys' });
   if (verdict) {
     setRateHeaders(reply, verdict);
     req.abuseKeys = verdict.keys;

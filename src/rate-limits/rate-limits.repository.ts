@@ -17,6 +17,12 @@ export async function hitWindow(db: Executor, key: string, windowStart: number):
   return Number(row.count);
 }
 
+/** The count inside the current window, without counting (0 when the window has moved on). */
+export async function readWindow(db: Executor, key: string, windowStart: number): Promise<number> {
+  const row = await db.selectFrom('rate_limits').select('count').where('key', '=', key).where('window_start', '=', windowStart).executeTakeFirst();
+  return row ? Number(row.count) : 0;
+}
+
 export async function resetKeys(db: Executor, keys: string[]): Promise<void> {
   if (keys.length) await db.deleteFrom('rate_limits').where('key', 'in', keys).execute();
 }

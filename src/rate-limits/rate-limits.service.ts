@@ -2,7 +2,7 @@ import type { Db } from '../db/schema.ts';
 import type { Clock } from '../support/clock.ts';
 import { AppwriteError } from '../http/errors.ts';
 import { abuseKey, type AbuseContext, type AbuseRule } from './rate-limits.ts';
-import { hitWindow, resetKeys } from './rate-limits.repository.ts';
+import { hitWindow, readWindow, resetKeys } from './rate-limits.repository.ts';
 
 export interface AbuseVerdict {
   keys: string[];
@@ -22,7 +22,12 @@ export class RateLimitsService {
     readonly enabled: boolean,
   ) {}
 
-  async check(projectId: string, rules: AbuseRule[], ctx: AbuseContext): Promise<AbuseVerdict | null> {
+  /**
+   * Counts the request under each rule and throws 429 general_rate_limit_exceeded when one is over.
+   * With `count: false` (API keys, which Appwrite never limits) it only reads the counters, so the
+   * caller still gets the X-RateLimit-* headers this request would have had.
+   */
+  async check(projectId: string, rules: AbuseRule[], ctx: AbuseContext, { count: counting = true } = {}): Promise<AbuseVerdict | null> {
     if (!this.enabled || rules.length === 0) return null;
     const nowS = Math.floor(this.clock.now() / 1000);
     let verdict: AbuseVerdict | null = null;
@@ -32,9 +37,9 @@ export class RateLimitsService {
       const windowStart = Math.floor(nowS / rule.period) * rule.period;
       const key = `${projectId}|${abuseKey(rule.key, ctx)}`;
       keys.push(key);
-      const count = await hitWindow(this.db, key, windowStart);
+      const count = counting ? await hitWindow(this.db, key, windowStart) : (await readWindow(this.db, key, windowStart)) + 1;
       const remaining = Math.max(0, rule.limit - count);
-      if (count > rule.limit) exceeded = true;
+      if (counting && count > rule.limit) exceeded = true;
       if (!verdict || remaining < verdict.remaining) verdict = { keys, limit: rule.limit, remaining, reset: windowStart + rule.period };
     }
     if (exceeded) {

@@ -113,13 +113,15 @@ for (const backend of backends()) {
       await assertLimited(await login('mixed@example.com', PASSWORD));
     });
 
-    it('API-key callers are never limited', async () => {
+    it('API-key callers are never limited or counted, but see the X-RateLimit-* headers (as Appwrite)', async () => {
       await createUser('server-side@example.com');
+      await failTimes('server-side@example.com', 2, 9);
       for (let i = 0; i < 15; i++) {
         const res = await login('server-side@example.com', 'wrong-password-x', { key: t.apiKey });
         assert.equal(res.status, 401);
         assert.equal((await res.json()).type, 'user_invalid_credentials');
-        assert.equal(res.headers.get('x-ratelimit-limit'), null);
+        assert.equal(res.headers.get('x-ratelimit-limit'), '10');
+        assert.equal(res.headers.get('x-ratelimit-remaining'), '7', 'two guest attempts counted, this one would be the third');
       }
       const ok = await login('server-side@example.com', PASSWORD, { key: t.apiKey });
       assert.equal(ok.status, 201);
