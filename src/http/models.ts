@@ -50,14 +50,21 @@ export function accountModel(u: UserRow, targets: readonly TargetRow[]) {
   };
 }
 
-/** User model (Users API, API-key callers): adds the stored password hash and its options. */
+/**
+ * User model (Users API, API-key callers): the Account fields with the stored password hash and its
+ * options after `name`, in Appwrite's order (User.php:32-67); `impersonatorUserId` stays (User.php:184-190).
+ */
 export function userModel(u: UserRow, targets: readonly TargetRow[]) {
-  const { impersonatorUserId: _omit, ...account } = accountModel(u, targets);
+  const { $id, $createdAt, $updatedAt, name, ...rest } = accountModel(u, targets);
   return {
-    ...account,
+    $id,
+    $createdAt,
+    $updatedAt,
+    name,
     password: u.password,
     hash: u.hash,
     hashOptions: u.hash_options ? json<Record<string, unknown>>(u.hash_options, {}) : null,
+    ...rest,
   };
 }
 
@@ -123,10 +130,13 @@ export function keyModel(k: ApiKey) {
   };
 }
 
-/** PlatformWeb carries `hostname`; the app models carry their identifier (stored as `key`) under its API name. */
+/**
+ * PlatformWeb carries `hostname` and the legacy `key`: hidden from Appwrite's spec but still on the wire
+ * (PlatformWeb.php:42-48; Response::output never drops it). App models name their identifier per type.
+ */
 export function platformModel(p: Platform) {
   const base = { $id: p.id, $createdAt: formatDate(p.createdAt), $updatedAt: formatDate(p.updatedAt), name: p.name, type: p.type };
-  if (p.type === 'web') return { ...base, hostname: p.hostname };
+  if (p.type === 'web') return { ...base, hostname: p.hostname, key: p.key };
   return { ...base, [KEY_FIELDS[p.type]]: p.key };
 }
 

@@ -41,7 +41,7 @@ for (const backend of backends()) {
 
     it('creates a platform of each type and reads it back with exactly its model fields', async () => {
       const web = await project.createWebPlatform({ platformId: 'web-main', name: 'Web app', hostname: 'shop.example.net' });
-      await assertModel(web, { name: 'Web app', type: 'web', hostname: 'shop.example.net' });
+      await assertModel(web, { name: 'Web app', type: 'web', hostname: 'shop.example.net', key: '' });
       const apple = await project.createApplePlatform({ platformId: 'ios', name: 'iOS app', bundleIdentifier: 'com.example.ios' });
       await assertModel(apple, { name: 'iOS app', type: 'apple', bundleIdentifier: 'com.example.ios' });
       const android = await project.createAndroidPlatform({ platformId: 'android', name: 'Android app', applicationId: 'com.example.android' });
@@ -273,7 +273,7 @@ for (const backend of backends()) {
         await project.createWebPlatform({ platformId: 'moving', name: 'Moving', hostname: 'old.example.com' });
         assert.equal((await anonymousFrom('https://old.example.com')).status, 201);
         const updated = await project.updateWebPlatform({ platformId: 'moving', name: 'Moved', hostname: 'new.example.com' });
-        await assertModel(updated, { name: 'Moved', type: 'web', hostname: 'new.example.com' });
+        await assertModel(updated, { name: 'Moved', type: 'web', hostname: 'new.example.com', key: '' });
         assert.equal((await anonymousFrom('https://old.example.com')).status, 403);
         assert.equal((await anonymousFrom('https://new.example.com')).status, 201);
         await project.deletePlatform({ platformId: 'moving' });
@@ -284,7 +284,7 @@ for (const backend of backends()) {
       it('creates a web platform through the service, prints its model, and the origin is allowed at once', async () => {
         assert.equal((await anonymousFrom('https://cli.example.com')).status, 403);
         const out = await platformsCreate(t.container, { project: 'default', type: 'web', name: 'CLI site', hostname: 'cli.example.com', id: 'cli-web' });
-        await assertModel(out, { name: 'CLI site', type: 'web', hostname: 'cli.example.com' });
+        await assertModel(out, { name: 'CLI site', type: 'web', hostname: 'cli.example.com', key: '' });
         assert.equal((await anonymousFrom('https://cli.example.com')).status, 201);
         assert.deepEqual({ ...(await project.getPlatform({ platformId: 'cli-web' })) }, out);
       });
