@@ -1,5 +1,4 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import cookie from '@fastify/cookie';
 import type { Container } from './container.ts';
 import { AppwriteError, errorBody } from './http/errors.ts';
 import { compileParams, parseQueryString } from './http/params.ts';
@@ -38,7 +37,6 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   const serverHosts = [new URL(c.config.publicUrl).hostname.toLowerCase()];
 
   registerBodyParsers(app);
-  await app.register(cookie);
   app.decorateRequest('caller', null as any);
   app.decorateRequest('abuseKeys', null);
   app.setValidatorCompiler(({ schema, httpPart }) => {

@@ -9,6 +9,9 @@ import type { KeysService } from '../keys/keys.service.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
 import type { JwtService } from '../jwt/jwt.service.ts';
 import { AppwriteError } from './errors.ts';
+import { requestCookies } from './cookies.ts';
+
+const NO_COOKIES: Record<string, string | undefined> = Object.freeze({});
 
 export type Role = 'guests' | 'users' | 'keys';
 
@@ -103,7 +106,7 @@ interface SessionPick {
  */
 function pickSession(req: FastifyRequest, projectId: string): SessionPick {
   const name = `a_session_${projectId}`;
-  const cookies = req.cookies ?? {};
+  const cookies = req.headers.cookie ? requestCookies(req) : NO_COOKIES;
   const cookie = cookies[name] || cookies[`${name}_legacy`] || '';
   const h = req.headers['x-appwrite-session'];
   const header = typeof h === 'string' ? h : '';
