@@ -5,7 +5,7 @@ import type { Project } from '../projects/projects.ts';
 import { AppwriteError } from '../http/errors.ts';
 import { uniqueId } from '../support/ids.ts';
 import { hashPassword, verifyDummy, verifyPassword, type StoredPassword } from '../passwords/passwords.ts';
-import { appendHistory, checkPasswordHistory, checkPasswordStrength, checkPersonalData } from '../passwords/password-policy.ts';
+import { checkPasswordStrength } from '../passwords/password-policy.ts';
 import type { SessionsService, IssuedSession } from '../sessions/sessions.service.ts';
 import type { TokensService } from '../tokens/tokens.service.ts';
 import { SESSION_TOKEN_TYPE_SET, TOKEN_TYPE } from '../tokens/tokens.ts';
@@ -97,17 +97,8 @@ export class AccountsService {
   async updatePassword(project: Project, user: UserRow, currentSessionId: string | null, password: string, oldPassword: string | undefined): Promise<UserRow> {
     const auths = project.settings.auths;
     checkPasswordStrength(auths, password);
-    const stored = storedPassword(user);
-    if (user.password_update !== null && !(await this.matches(stored, oldPassword ?? ''))) throw new AppwriteError('user_invalid_credentials');
-    const history = JSON.parse(user.password_history) as string[];
-    await checkPasswordHistory(auths, password, history, stored);
-    checkPersonalData(auths, password, user);
-    const next = await hashPassword(password);
-    const row = await this.users.update(project.id, user.id, {
-      ...hashColumns(next),
-      password_history: JSON.stringify(appendHistory(auths, history, next.password)),
-      password_update: this.clock.now(),
-    });
+    if (user.password_update !== null && !(await this.matches(storedPassword(user), oldPassword ?? ''))) throw new AppwriteError('user_invalid_credentials');
+    const row = await this.users.update(project.id, user.id, await this.users.newPassword(project, user, password, 'account'));
     // As Appwrite: only a request with its own session (not a JWT) ends the other sessions.
     if (auths.invalidateSessions && currentSessionId) await this.sessions.deleteAll(project.id, user.id, currentSessionId);
     return row;

@@ -196,12 +196,14 @@ export class UsersService {
    * A password change's checks (strength, personal data, history) and the columns to write, hashed
    * here, before any transaction opens.
    */
-  async newPassword(project: Project, user: UserRow, password: string): Promise<Updateable<UsersTable>> {
+  async newPassword(project: Project, user: UserRow, password: string, order: 'users' | 'account' = 'users'): Promise<Updateable<UsersTable>> {
     const auths = project.settings.auths;
     checkPasswordStrength(auths, password);
-    checkPersonalData(auths, password, user);
     const history = JSON.parse(user.password_history) as string[];
+    // Appwrite's Users API checks personal data before history; its Account API the other way round.
+    if (order === 'users') checkPersonalData(auths, password, user);
     await checkPasswordHistory(auths, password, history, storedPassword(user));
+    if (order === 'account') checkPersonalData(auths, password, user);
     const stored = await hashPassword(password);
     return {
       ...hashColumns(stored),
@@ -209,6 +211,7 @@ export class UsersService {
       password_update: this.clock.now(),
     };
   }
+
 
   /** Custom token for `account.createSession(userId, secret)`: `length` hex chars, valid `expire` seconds. */
   async createToken(projectId: string, userId: string, length: number, expire: number, ip: string, userAgent: string): Promise<IssuedToken> {
