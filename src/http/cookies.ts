@@ -16,10 +16,16 @@ function setCookies(reply: FastifyReply, cookies: SetCookie[]): void {
   reply.header('Set-Cookie', cookies.map((c) => stringifySetCookie(c)));
 }
 
-/** Cookie domain: '.' + hostname, omitted for localhost and IP addresses. */
+const HOSTNAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * Cookie domain: '.' + hostname, omitted for localhost and IP addresses, and for a Host header that
+ * is no hostname (the client picks it; such a Domain would make the cookie library throw after the
+ * session was already written).
+ */
 function cookieDomain(req: FastifyRequest): string | undefined {
   const host = req.hostname.toLowerCase().replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || net.isIP(host)) return undefined;
+  if (host === 'localhost' || net.isIP(host) || !HOSTNAME.test(host)) return undefined;
   return `.${host}`;
 }
 

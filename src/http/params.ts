@@ -92,6 +92,22 @@ function hasNul(v: unknown, depth: number): boolean {
   return Object.entries(v).some(([k, x]) => k.includes('\u0000') || hasNul(x, depth + 1));
 }
 
+const MAX_INPUT_NESTING = 64;
+
+/**
+ * One bracketed level while parsing: its values by index. Not a sparse array: `a[1000][1000]…` would
+ * allocate 1,001 slots at every level, so a 1 MB form body could take ~800 MB and a second of CPU.
+ */
+class Slots {
+  readonly items = new Map<number, unknown>();
+  /** Where `[]` appends: one past the highest index, as PHP. */
+  next = 0;
+  set(idx: number, value: unknown): void {
+    this.items.set(idx, value);
+    if (idx >= this.next) this.next = idx + 1;
+  }
+}
+
 /** Parses `a=1&queries[0]=x&queries[1]=y&nested[0][1]=z` the way Appwrite's PHP side reads it. */
 export function parseQueryString(qs: string): Record<string, unknown> {
   const out: Record<string, any> = {};
@@ -103,28 +119,53 @@ export function parseQueryString(qs: string): Record<string, unknown> {
     }
     const base = rawKey.slice(0, bracket);
     const path = [...rawKey.slice(bracket).matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]);
-    if (!Array.isArray(out[base])) out[base] = [];
-    let node = out[base];
+    // As PHP (max_input_nesting_level): a key nested deeper is dropped, so compact() cannot overflow
+    // the stack; `__proto__` would set the result's prototype instead of a param.
+    if (path.length > MAX_INPUT_NESTING || base === '__proto__') continue;
+    if (!(out[base] instanceof Slots)) out[base] = new Slots();
+    let node: Slots = out[base];
     for (let i = 0; i < path.length; i++) {
       const last = i === path.length - 1;
-      const idx = path[i] === '' ? node.length : Number(path[i]);
+      const idx = path[i] === '' ? node.next : Number(path[i]);
       if (!Number.isInteger(idx) || idx < 0 || idx > 1000) break;
-      if (last) node[idx] = value;
-      else node = node[idx] = Array.isArray(node[idx]) ? node[idx] : [];
+      if (last) {
+        node.set(idx, value);
+      } else {
+        let child = node.items.get(idx);
+        if (!(child instanceof Slots)) node.set(idx, (child = new Slots()));
+        node = child as Slots;
+      }
     }
   }
-  for (const k of Object.keys(out)) if (Array.isArray(out[k])) out[k] = compact(out[k]);
+  for (const k of Object.keys(out)) if (out[k] instanceof Slots) out[k] = compact(out[k]);
   return out;
 }
 
-function compact(a: any[]): any[] {
-  return a.filter((v) => v !== undefined).map((v) => (Array.isArray(v) ? compact(v) : v));
+/** The values in index order, gaps closed (PHP arrays read as lists). */
+function compact(node: Slots): unknown[] {
+  return [...node.items.keys()].sort((a, b) => a - b).map((k) => {
+    const v = node.items.get(k);
+    return v instanceof Slots ? compact(v) : v;
+  });
 }
 
 const PREFS_MAX_BYTES = 65535;
 
-/** Prefs (user or team) may hold at most 64 kB of JSON. */
+const PREFS_MAX_DEPTH = 512;
+
+/** Whether a JSON value nests deeper than `limit` levels (JSON.stringify would overflow the stack long before 1 MB). */
+function nestsDeeper(v: unknown, limit: number): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (limit <= 0) return true;
+  for (const x of Object.values(v)) if (nestsDeeper(x, limit - 1)) return true;
+  return false;
+}
+
+/** Prefs (user or team) may hold at most 64 kB of JSON, nested at most 512 levels (PHP's json_decode depth). */
 export function checkPrefs(prefs: Record<string, unknown>): void {
+  if (nestsDeeper(prefs, PREFS_MAX_DEPTH)) {
+    throw argumentInvalid('prefs', `Value must be a valid object and no deeper than ${PREFS_MAX_DEPTH} levels.`);
+  }
   if (Buffer.byteLength(JSON.stringify(prefs)) > PREFS_MAX_BYTES) {
     throw argumentInvalid('prefs', `Value must be a valid object and no longer than ${PREFS_MAX_BYTES.toLocaleString('en-US')} chars.`);
   }

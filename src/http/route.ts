@@ -62,10 +62,13 @@ export function route<P = Record<string, string>, Q = any>(app: FastifyInstance,
   });
 }
 
-/** Appwrite treats a null optional param as omitted. */
+/**
+ * Appwrite treats a null optional param as omitted. A body key `__proto__` is skipped: assigned here
+ * it would become the prototype, and its fields would read as params that validation never saw.
+ */
 function stripNulls<Q>(input: Q): Q {
   if (!input || typeof input !== 'object') return input;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(input)) if (v !== null) out[k] = v;
+  for (const [k, v] of Object.entries(input)) if (v !== null && k !== '__proto__') out[k] = v;
   return out as Q;
 }

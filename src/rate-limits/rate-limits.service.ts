@@ -3,6 +3,7 @@ import type { Clock } from '../support/clock.ts';
 import { AppwriteError } from '../http/errors.ts';
 import { abuseKey, type AbuseContext, type AbuseRule } from './rate-limits.ts';
 import { hitWindow, readWindow, resetKeys } from './rate-limits.repository.ts';
+import { hashSecret } from '../support/secrets.ts';
 
 export interface AbuseVerdict {
   keys: string[];
@@ -35,7 +36,8 @@ export class RateLimitsService {
     const keys: string[] = [];
     for (const rule of rules) {
       const windowStart = Math.floor(nowS / rule.period) * rule.period;
-      const key = `${projectId}|${abuseKey(rule.key, ctx)}`;
+      // Stored as a hash: the key holds raw, not yet validated params (a megabyte of email, a NUL).
+      const key = hashSecret(`${projectId}|${abuseKey(rule.key, ctx)}`);
       keys.push(key);
       const count = counting ? await hitWindow(this.db, key, windowStart) : (await readWindow(this.db, key, windowStart)) + 1;
       const remaining = Math.max(0, rule.limit - count);

@@ -19,7 +19,9 @@ export function abuseKey(template: string, ctx: AbuseContext): string {
     if (name === 'ip') return ctx.ip;
     if (name === 'userId') return ctx.userId || whole;
     const v = ctx.params[param!];
-    if (v === undefined || v === null || v === '') return whole;
+    // Counted before validation: an array or object param (which validation then refuses) keeps the
+    // placeholder rather than being stringified, which a deeply nested one would overflow.
+    if (v === undefined || v === null || v === '' || typeof v === 'object') return whole;
     // Logins match emails case-insensitively, so the counter must too, or each casing gets its own budget.
     return param === 'email' ? String(v).toLowerCase() : String(v);
   });
