@@ -14,6 +14,12 @@ import { platformRoutes } from './platforms/platforms.routes.ts';
 import type { AbuseRule } from './rate-limits/rate-limits.ts';
 
 const BODY_LIMIT = 1024 * 1024;
+/**
+ * How long a client has to send its whole request, headers and body. Fastify's default is none, and
+ * Node then bounds only the headers (60 s): a client trickling a body a byte at a time would hold its
+ * socket, and up to BODY_LIMIT of buffer, for days. Node checks every 30 s, so one goes within 60 s.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** How Appwrite names each auth method in "… authentication is disabled for this project". */
 const AUTH_METHOD_NAMES: Record<string, string> = {
@@ -26,6 +32,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: c.logger as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     trustProxy: c.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512, querystringParser: (s: string) => parseQueryString(s) },
     logController: new LogController({ disableRequestLogging: true }),

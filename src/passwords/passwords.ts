@@ -38,8 +38,70 @@ function scrypt(password: BinaryLike, salt: BinaryLike, keylen: number, options:
   return new Promise((resolve, reject) => scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
+/**
+ * The most one verification may cost. An imported hash carries its own parameters, and the first
+ * caller to try its email (no sign-in needed) pays them: unbounded, a phpass count of 2^30 blocks
+ * the event loop for about half an hour, a bcrypt cost of 31 takes a day of main-thread slices, and
+ * argon2 or scrypt can ask for gigabytes. Each limit is about a second here and 256 MiB at most,
+ * well above what password stores use (bcrypt 10-12, phpass 2^8-2^11, argon2 64 MiB, scrypt 2^14-2^17).
+ */
+export const HASH_COST_LIMITS = {
+  bcryptCost: 14,
+  phpassLog2: 16,
+  argon2MemoryKiB: 256 * 1024,
+  /** memory (KiB) × passes. */
+  argon2Work: 256 * 1024 * 8,
+  argon2Parallelism: 16,
+  scryptMemoryBytes: 256 * 1024 * 1024,
+  /** N × r × p. */
+  scryptWork: 1 << 22,
+} as const;
+
+// PHC parameters, in any order (every login reads them).
+const PHC_MEMORY = /[$,]m=(\d+)[$,]/;
+const PHC_PASSES = /[$,]t=(\d+)[$,]/;
+const PHC_LANES = /[$,]p=(\d+)[$,]/;
+
+/** Why verifying against this stored hash would cost more than HASH_COST_LIMITS allow, or null. */
+export function hashCostProblem(stored: Pick<StoredPassword, 'password' | 'hash' | 'hashOptions'>): string | null {
+  const L = HASH_COST_LIMITS;
+  const hash = String(stored.password);
+  const bcryptCost = (h: string) => {
+    const m = /^\$2[abxy]?\$(\d+)\$/.exec(h);
+    return m && Number(m[1]) > L.bcryptCost ? `bcrypt cost at most ${L.bcryptCost}` : null;
+  };
+  switch (stored.hash) {
+    case 'bcrypt':
+      return bcryptCost(hash);
+    case 'phpass': {
+      if (hash.startsWith('$2')) return bcryptCost(hash);
+      const log2 = /^\$[PH]\$/.test(hash) ? ITOA64.indexOf(hash[3]) : -1;
+      return log2 > L.phpassLog2 ? `phpass iteration count at most 2^${L.phpassLog2}` : null;
+    }
+    case 'argon2': {
+      const param = (re: RegExp) => Number(re.exec(hash)?.[1] ?? 0);
+      const m = param(PHC_MEMORY), t = param(PHC_PASSES), p = param(PHC_LANES);
+      if (m > L.argon2MemoryKiB || m * Math.max(t, 1) > L.argon2Work || p > L.argon2Parallelism) {
+        return `argon2 memory at most ${L.argon2MemoryKiB} KiB, memory × iterations at most ${L.argon2Work}, parallelism at most ${L.argon2Parallelism}`;
+      }
+      return null;
+    }
+    case 'scrypt': {
+      const o = stored.hashOptions;
+      const N = Number(o.costCpu), r = Number(o.costMemory), p = Number(o.costParallel);
+      if (!(128 * N * r <= L.scryptMemoryBytes && N * r * p <= L.scryptWork)) {
+        return `scrypt memory (128 × N × r) at most ${L.scryptMemoryBytes} bytes, N × r × p at most ${L.scryptWork}`;
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
 /** Checks a password against any stored algorithm Appwrite can import. Malformed stored hashes just fail. */
 export async function verifyPassword(plain: string, stored: StoredPassword): Promise<boolean> {
+  if (hashCostProblem(stored)) return false;
   try {
     switch (stored.hash) {
       case 'argon2':

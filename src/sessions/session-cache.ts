@@ -20,10 +20,16 @@ export class SessionCache {
   private byHash = new Map<string, CachedCaller>();
   private hashesByUser = new Map<string, Set<string>>();
   private invalidations = 0;
+  private bytes = 0;
 
+  /**
+   * `limit` entries and about `maxBytes` held: a user's prefs may be 64 kB (kept twice: the row, and
+   * GET /account's serialised body), so a count alone would let 50,000 such sessions fill the heap.
+   */
   constructor(
     private readonly invalidation: Invalidation,
     private readonly limit = 50_000,
+    readonly maxBytes = 256 * 1024 * 1024,
   ) {
     invalidation.on('user', (projectId, userId) => {
       this.invalidations++;
@@ -52,12 +58,17 @@ export class SessionCache {
 
   set(hash: string, entry: CachedCaller, readAtGeneration = this.invalidations): void {
     if (readAtGeneration !== this.invalidations || !this.invalidation.live) return;
-    if (this.byHash.size >= this.limit && !this.byHash.has(hash)) {
-      // Evict the oldest insertion (Map keeps insertion order).
+    const weight = weightOf(entry);
+    if (weight > this.maxBytes) return;
+    const previous = this.byHash.get(hash);
+    if (previous) this.delete(hash, previous);
+    // Evict the oldest insertions (Map keeps insertion order) until the new entry fits.
+    while (this.byHash.size > 0 && (this.byHash.size >= this.limit || this.bytes + weight > this.maxBytes)) {
       const oldest = this.byHash.keys().next().value as string;
       this.delete(oldest, this.byHash.get(oldest)!);
     }
     this.byHash.set(hash, entry);
+    this.bytes += weight;
     const key = userKey(entry.user.project_id, entry.user.id);
     let set = this.hashesByUser.get(key);
     if (!set) this.hashesByUser.set(key, (set = new Set()));
@@ -66,21 +77,30 @@ export class SessionCache {
 
   dropUser(projectId: string, userId: string): void {
     const key = userKey(projectId, userId);
-    for (const h of this.hashesByUser.get(key) ?? []) this.byHash.delete(h);
+    for (const h of [...(this.hashesByUser.get(key) ?? [])]) {
+      const entry = this.byHash.get(h);
+      if (entry) this.delete(h, entry);
+    }
     this.hashesByUser.delete(key);
   }
 
   clear(): void {
     this.byHash.clear();
     this.hashesByUser.clear();
+    this.bytes = 0;
   }
 
   get size(): number {
     return this.byHash.size;
   }
 
+  /** About how many bytes the entries hold (see weightOf). */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
   private delete(hash: string, entry: CachedCaller) {
-    this.byHash.delete(hash);
+    if (this.byHash.delete(hash)) this.bytes -= weightOf(entry);
     const key = userKey(entry.user.project_id, entry.user.id);
     const hashes = this.hashesByUser.get(key);
     hashes?.delete(hash);
@@ -89,3 +109,7 @@ export class SessionCache {
 }
 
 const userKey = (projectId: string, userId: string) => `${projectId}\u0000${userId}`;
+
+/** Rows and targets of a session (a few kB measured), plus the prefs twice (the row, and GET /account's body). */
+const ENTRY_BASE_BYTES = 4096;
+const weightOf = (e: CachedCaller) => ENTRY_BASE_BYTES + 2 * (e.user.prefs?.length ?? 0);

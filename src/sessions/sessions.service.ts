@@ -47,9 +47,8 @@ export class SessionsService {
   /** Resolves a cookie / X-Appwrite-Session value to its live session and user, or null (guest). */
   async authenticate(projectId: string, value: string): Promise<CachedCaller | null> {
     const key = hashSecret(value);
-    const known = this.peekKey(projectId, key, value);
-    if (known !== undefined) return known;
     let hit = this.cache.get(key);
+    if (hit && !this.accessDue(hit)) return this.live(hit, projectId) ? hit : null;
     if (!hit) {
       const decoded = decodeSessionSecret(value);
       if (!decoded) return null;
@@ -59,8 +58,10 @@ export class SessionsService {
       if (!found || found.user.id !== decoded.id || !safeEqual(found.session.secret_hash, hash)) return null;
       hit = found;
       // Cached under the hash of the whole value: a later request with the very same value is known
-      // to carry this session's secret without decoding or comparing again.
-      this.cache.set(key, hit, generation);
+      // to carry this session's secret without decoding or comparing again. Only the value Tessera
+      // issued is cached: endless re-encodings of one session (extra JSON keys, spacing) would each
+      // take an entry, and a copy of the user with its 64 kB prefs.
+      if (value === encodeSessionSecret(decoded.id, decoded.secret)) this.cache.set(key, hit, generation);
     }
     if (!this.live(hit, projectId)) return null;
     await this.refreshAccessedAt(hit);
@@ -72,11 +73,7 @@ export class SessionsService {
    * be a session. undefined means "ask the database" (a miss, or accessedAt is due).
    */
   peek(projectId: string, value: string): CachedCaller | null | undefined {
-    return this.peekKey(projectId, hashSecret(value), value);
-  }
-
-  private peekKey(projectId: string, key: string, value: string): CachedCaller | null | undefined {
-    const hit = this.cache.get(key);
+    const hit = this.cache.get(hashSecret(value));
     if (!hit) return decodeSessionSecret(value) ? undefined : null;
     if (this.accessDue(hit)) return undefined;
     return this.live(hit, projectId) ? hit : null;

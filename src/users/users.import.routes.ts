@@ -5,7 +5,7 @@ import { route } from '../http/route.ts';
 import { P, T } from '../http/params.ts';
 import { argumentInvalid } from '../http/errors.ts';
 import { userModel } from '../http/models.ts';
-import { SHA_VERSIONS, type StoredPassword } from '../passwords/passwords.ts';
+import { hashCostProblem, SHA_VERSIONS, type StoredPassword } from '../passwords/passwords.ts';
 import { checkPersonalData } from '../passwords/password-policy.ts';
 
 type Input = Record<string, any> & { userId: string; email: string; password: string; name?: string };
@@ -70,6 +70,9 @@ export function importRoutes(c: Container) {
         handler: async (req, reply, input) => {
           const project = req.caller.project;
           spec.check?.(input);
+          // A hash costing more than a login may spend would never verify: refused now, not at every login.
+          const costly = hashCostProblem(spec.stored(input));
+          if (costly) throw argumentInvalid(spec.path === 'scrypt' ? 'passwordCpu' : 'password', `Hash parameters above what Tessera verifies: ${costly}`);
           checkPersonalData(project.settings.auths, input.password, { id: input.userId, email: input.email, name: input.name });
           const user = await c.users.create(project, { userId: input.userId, email: input.email, name: input.name, imported: spec.stored(input) });
           return reply.code(201).send(userModel(user, await c.targets.ofUser(project.id, user.id)));
