@@ -28,10 +28,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`TESSERA_PORT is not a port: ${env.TESSERA_PORT}`);
   const abuse = (env.TESSERA_ABUSE_LIMITS || 'enabled').toLowerCase();
   if (abuse !== 'enabled' && abuse !== 'disabled') throw new Error('TESSERA_ABUSE_LIMITS must be "enabled" or "disabled"');
+  const databaseUrl = env.TESSERA_DATABASE_URL || `sqlite:${path.join(dataDir, 'tessera.db')}`;
+  // A plain path is a SQLite file; a scheme other than these is a typo (postgress://…), not a file name.
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(databaseUrl)?.[1].toLowerCase();
+  if (scheme !== undefined && !['sqlite', 'postgres', 'postgresql'].includes(scheme)) {
+    throw new Error(`TESSERA_DATABASE_URL must be sqlite:<file>, postgres://… or postgresql://…, not ${scheme}:`);
+  }
   return {
     port,
     host: env.TESSERA_HOST || '0.0.0.0',
-    databaseUrl: env.TESSERA_DATABASE_URL || `sqlite:${path.join(dataDir, 'tessera.db')}`,
+    databaseUrl,
     publicUrl: env.TESSERA_PUBLIC_URL || `http://localhost:${port}`,
     smtpUrl: env.TESSERA_SMTP_URL || null,
     dataDir,

@@ -32,6 +32,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error('Tessera could not start:', err);
   process.exit(1);
 });

@@ -14,9 +14,8 @@ export type Dialect = 'sqlite' | 'postgres';
  * garbage-collected ("Assertion failed: (env) != nullptr"); 13 (N-API) fixes that but crashes on
  * Node 20. Same API, so the runtime picks: 13 from Node 22 on, 12 before.
  */
-const SQLiteDatabase: typeof SQLite = createRequire(import.meta.url)(
-  Number(process.versions.node.split('.')[0]) >= 22 ? 'better-sqlite3-napi' : 'better-sqlite3',
-);
+export const SQLITE_MODULE = Number(process.versions.node.split('.')[0]) >= 22 ? 'better-sqlite3-napi' : 'better-sqlite3';
+export const SQLiteDatabase: typeof SQLite = createRequire(import.meta.url)(SQLITE_MODULE);
 
 export interface Database {
   db: Kysely<DB>;
@@ -38,24 +37,69 @@ const pgTypes = {
 
 /** createDb('sqlite:./data/tessera.db') or createDb('postgres://…'). */
 export function createDb(url: string): Database {
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({ connectionString: url, max: 10, types: pgTypes as any });
-    // An idle connection closed by the server (restart, admin) must not crash the process;
-    // the pool replaces it on next use.
-    pool.on('error', () => {});
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    const pool = createPgPool(url);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', pool, sync: null, close: () => db.destroy() };
   }
-  const file = url.replace(/^sqlite:(\/\/)?/, '');
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const sqlite = new SQLiteDatabase(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  const file = url.replace(/^sqlite:(\/\/)?/i, '');
+  const sqlite = openSqlite(file);
   const cached = withStatementCache(sqlite);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cached }) });
   return { db, dialect: 'sqlite', pool: null, sync: new SyncSqlite(sqlite, cached.prepare), close: () => db.destroy() };
+}
+
+/**
+ * A PostgreSQL pool whose connections never crash the process when the server drops them: an idle
+ * one closed by the server (restart, admin) is replaced on next use, and one that dies while
+ * checked out (mid-transaction, say) still rejects its queries and is dropped on release; pg-pool
+ * listens only on idle clients, and an 'error' event nobody listens to is thrown.
+ */
+export function createPgPool(url: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, types: pgTypes as any, connectionTimeoutMillis: connectTimeoutMs(url) });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_S = 5;
+
+/**
+ * How long a request waits for a PostgreSQL connection (a new one, or a free one from a full pool)
+ * before failing: without a bound, a database that stops answering new connections holds every
+ * request, and the start, forever. libpq's `connect_timeout` URL parameter (seconds) sets it.
+ */
+function connectTimeoutMs(url: string): number {
+  const raw = /[?&]connect_timeout=([^&]*)/i.exec(url)?.[1];
+  const seconds = raw === undefined ? NaN : Number(decodeURIComponent(raw));
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_CONNECT_TIMEOUT_S) * 1000;
+}
+
+/**
+ * Opens the SQLite file, creating its directory, and proves it writable (a write rolled back), so a
+ * read-only file or directory stops the start with its path instead of failing every later write.
+ */
+function openSqlite(file: string): SQLite.Database {
+  const where = file === ':memory:' ? file : path.resolve(file);
+  let sqlite: SQLite.Database | null = null;
+  try {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(where), { recursive: true });
+    sqlite = new SQLiteDatabase(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.exec('begin immediate; create table tessera_write_check (x); rollback');
+    return sqlite;
+  } catch (err) {
+    try {
+      if (sqlite?.inTransaction) sqlite.exec('rollback');
+      sqlite?.close();
+    } catch {
+      /* the open failure below is the one to report */
+    }
+    throw new Error(`cannot open the SQLite database ${where} for writing: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;

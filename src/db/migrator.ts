@@ -13,7 +13,12 @@ const MIGRATIONS: Record<string, Migration> = {
 
 export async function migrate(database: Database): Promise<string[]> {
   const { db, dialect } = database;
-  await sql`create table if not exists tessera_migrations (name text primary key, applied_at bigint not null)`.execute(db);
+  await db.transaction().execute(async (trx) => {
+    // Two PostgreSQL sessions running `create table if not exists` at once can both try to create it
+    // (duplicate key on pg_type): concurrent first starts take the migration lock for this too.
+    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(727274)`.execute(trx);
+    await sql`create table if not exists tessera_migrations (name text primary key, applied_at bigint not null)`.execute(trx);
+  });
   const applied: string[] = [];
   for (const name of Object.keys(MIGRATIONS).sort()) {
     await db.transaction().execute(async (trx) => {

@@ -4,6 +4,8 @@ export type InvalidationKind = 'project' | 'user' | 'key';
 type Listener = (projectId: string, id: string) => void;
 
 const CHANNEL = 'tessera_invalidate';
+const HEARTBEAT_MS = 5_000;
+const PUBLISH_ATTEMPTS = 3;
 
 /**
  * Tells every per-process cache that something changed. In-process listeners run synchronously,
@@ -15,9 +17,18 @@ export class Invalidation {
   private listenClient: pg.PoolClient | null = null;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
   private readonly origin = Math.random().toString(36).slice(2);
 
-  constructor(private pool: pg.Pool | null) {}
+  /**
+   * `heartbeatMs`: how often the LISTEN connection is asked to answer, and how long it has to. A
+   * connection cut silently (no reset: a network partition) raises no error and would keep the
+   * caches serving while messages are missed; the heartbeat bounds how long that can last.
+   */
+  constructor(
+    private pool: pg.Pool | null,
+    private readonly heartbeatMs = HEARTBEAT_MS,
+  ) {}
 
   /**
    * False while another process's message could be missed (PostgreSQL, LISTEN connection down):
@@ -38,7 +49,17 @@ export class Invalidation {
     this.deliver(kind, projectId, id);
     if (this.pool) {
       const payload = JSON.stringify([this.origin, kind, projectId, id]);
-      await this.pool.query('select pg_notify($1, $2)', [CHANNEL, payload]);
+      // The write it announces is already committed: a connection lost on the way must not leave
+      // other processes serving what was revoked, so a failed send is retried on a fresh connection.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.pool.query('select pg_notify($1, $2)', [CHANNEL, payload]);
+          return;
+        } catch (err) {
+          if (attempt >= PUBLISH_ATTEMPTS) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        }
+      }
     }
   }
 
@@ -70,12 +91,38 @@ export class Invalidation {
     this.listenClient = client;
     // Messages sent while nobody listened are lost: start from empty caches.
     this.dropEverything();
+    this.startHeartbeat(client);
+  }
+
+  private startHeartbeat(client: pg.PoolClient) {
+    let waiting = false;
+    this.heartbeat = setInterval(() => {
+      if (waiting || this.listenClient !== client) return;
+      waiting = true;
+      const deadline = setTimeout(() => this.lost(client, new Error('LISTEN connection stopped answering')), this.heartbeatMs);
+      deadline.unref();
+      client
+        .query('select 1')
+        .catch(() => {}) // the connection's error and end handlers act on a failure
+        .finally(() => {
+          clearTimeout(deadline);
+          waiting = false;
+        });
+    }, this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat() {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
   }
 
   /** The LISTEN connection died: forget everything cached and listen again, retrying with backoff. */
   private lost(client: pg.PoolClient, err: Error) {
     if (this.listenClient !== client) return;
     this.listenClient = null;
+    this.stopHeartbeat();
+    // Released with an error, the pool ends the connection (destroying it if a query hangs).
     client.release(err);
     this.dropEverything();
     this.reconnect(100);
@@ -96,6 +143,7 @@ export class Invalidation {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
+    this.stopHeartbeat();
     const client = this.listenClient;
     this.listenClient = null;
     if (client) {
