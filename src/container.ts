@@ -45,6 +45,8 @@ export interface ContainerOptions {
   clock?: Clock;
   random?: Random;
   logger?: Logger;
+  /** How often the PostgreSQL LISTEN connection must prove alive (tests shorten it). */
+  invalidationHeartbeatMs?: number;
 }
 
 export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
@@ -52,10 +54,16 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? systemRandom();
   const database = createDb(config.databaseUrl);
-  await migrate(database);
+  try {
+    await migrate(database);
+  } catch (err) {
+    // The first query: an unreachable or misconfigured database is named (without its password).
+    await database.close().catch(() => {});
+    throw new Error(`cannot use the database ${redactedUrl(config.databaseUrl)}: ${(err as Error).message}`, { cause: err });
+  }
   const db = database.db;
 
-  const invalidation = new Invalidation(database.pool);
+  const invalidation = new Invalidation(database.pool, opts.invalidationHeartbeatMs);
   await invalidation.start();
   const projects = new ProjectsService(db, clock, invalidation);
   const keys = new KeysService(db, clock, random, invalidation);
@@ -79,4 +87,14 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       await database.close();
     },
   };
+}
+
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/schema.ts';
+import type { Db, Executor } from '../db/schema.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import { AppwriteError, argumentInvalid } from '../http/errors.ts';
@@ -28,7 +28,8 @@ export class KeysService {
     });
   }
 
-  async create(input: { projectId: string; id: string; name: string; scopes: string[]; expire: number | null }): Promise<ApiKey> {
+  /** `db`: a transaction to create the key in (first start makes it with its project). */
+  async create(input: { projectId: string; id: string; name: string; scopes: string[]; expire: number | null }, db: Executor = this.db): Promise<ApiKey> {
     const scopes = [...new Set(input.scopes)];
     const unknown = scopes.find((s) => !(KEY_SCOPES as readonly string[]).includes(s));
     if (unknown) throw argumentInvalid('scopes', `Value must a valid array and Value must be one of (${KEY_SCOPES.join(', ')})`);
@@ -47,7 +48,7 @@ export class KeysService {
       updated_at: now,
     };
     try {
-      await insertKey(this.db, row);
+      await insertKey(db, row);
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppwriteError('key_already_exists');
       throw err;

@@ -1,4 +1,4 @@
-import type { Db } from '../db/schema.ts';
+import type { Db, Executor } from '../db/schema.ts';
 import type { Clock } from '../support/clock.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import { AppwriteError } from '../http/errors.ts';
@@ -35,14 +35,15 @@ export class ProjectsService {
     return hit && this.clock.now() - hit.at < PROJECT_TTL_MS ? hit.project : undefined;
   }
 
-  async create(id: string, name: string): Promise<Project> {
+  /** `db`: a transaction to create the project in (first start makes it with its key). */
+  async create(id: string, name: string, db: Executor = this.db): Promise<Project> {
     const now = this.clock.now();
     try {
-      await insertProject(this.db, { id, name, settings: { auths: { ...DEFAULT_AUTHS } }, now });
+      await insertProject(db, { id, name, settings: { auths: { ...DEFAULT_AUTHS } }, now });
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppwriteError('project_already_exists');
       throw err;
     }
-    return (await findProjectById(this.db, id))!;
+    return (await findProjectById(db, id))!;
   }
 }
