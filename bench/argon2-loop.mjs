@@ -1,8 +1,10 @@
 // The argon2id ceiling: how many verifications per second @node-rs/argon2 reaches here with
 // Tessera's parameters, with as many in flight as the libuv pool has threads.
-import { hash, verify, Algorithm } from '@node-rs/argon2';
+import { hash, verify } from '@node-rs/argon2';
 
-const opts = { algorithm: Algorithm.Argon2id, memoryCost: 7168, timeCost: 5, parallelism: 1 };
+// Tessera's own parameters (src/passwords/passwords.ts), handed over by bench/run.ts.
+const opts = JSON.parse(process.env.ARGON2_OPTIONS ?? 'null');
+if (!opts) throw new Error('ARGON2_OPTIONS (JSON) is not set: run this through npm run bench');
 const seconds = Number(process.argv[2] || 10);
 const concurrency = Number(process.argv[3] || 4);
 const mode = process.argv[4] || 'verify';

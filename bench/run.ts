@@ -10,6 +10,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { freshDatabaseUrl } from '../test/harness.ts';
+import { ARGON2_OPTIONS } from '../src/passwords/passwords.ts';
 
 const DURATION = Number(process.env.BENCH_SECONDS || 10);
 // A scenario and its ceiling are measured in alternating rounds (ceiling, scenario, ceiling, …) and
@@ -105,7 +106,10 @@ async function load(opts: autocannon.Options, seconds: number, serverPid?: numbe
 
 function argonLoop(mode: 'verify' | 'hash', seconds: number): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(root, 'bench/argon2-loop.mjs'), String(seconds), '4', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [path.join(root, 'bench/argon2-loop.mjs'), String(seconds), '4', mode], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ARGON2_OPTIONS: JSON.stringify(ARGON2_OPTIONS) },
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('exit', (code) => {
@@ -116,15 +120,13 @@ function argonLoop(mode: 'verify' | 'hash', seconds: number): Promise<Measured> 
   });
 }
 
-/** Ceiling and scenario in alternating rounds; returns both totals. */
-async function alternate(ceiling: () => Promise<Measured>, scenario: () => Promise<Measured>): Promise<[Measured, Measured]> {
-  const c: Measured[] = [];
-  const s: Measured[] = [];
+/** Ceiling and scenarios in alternating rounds (ceiling, each scenario, ceiling, …); returns the totals in that order. */
+async function alternate(ceiling: () => Promise<Measured>, ...scenarios: (() => Promise<Measured>)[]): Promise<Measured[]> {
+  const runs = [ceiling, ...scenarios].map((run) => ({ run, parts: [] as Measured[] }));
   for (let i = 0; i < ROUNDS; i++) {
-    c.push(await ceiling());
-    s.push(await scenario());
+    for (const r of runs) r.parts.push(await r.run());
   }
-  return [combine(c), combine(s)];
+  return runs.map((r) => combine(r.parts));
 }
 
 async function api(base: string, key: string, method: string, pathname: string, body?: unknown) {
@@ -193,10 +195,18 @@ async function main() {
     // request rebuilt each time.
     requests: Array.from({ length: LOGIN_USERS }, (_, i) => ({ body: JSON.stringify({ email: `login${i}@example.com`, password }) })),
   };
-  [rows['argon2id verify loop (ceiling)'], rows['email/password login']] = await alternate(
+  // The login reference: a framework-free node:http login doing the same database work, with its
+  // own SQLite file and the same 64 users, measured in the same rounds.
+  const bareLogin = await startProcess([path.join(root, 'bench/bare-login.mjs')], { DATA_DIR: dataDir, USERS: String(LOGIN_USERS), PASSWORD: password, ARGON2_OPTIONS: JSON.stringify(ARGON2_OPTIONS) }, /LISTENING (\d+)/);
+  const bareLoginOpts: autocannon.Options = { ...loginOpts, url: `http://127.0.0.1:${bareLogin.port}/v1/account/sessions/email` };
+  await load(bareLoginOpts, 2);
+  await load(loginOpts, 2);
+  [rows['argon2id verify loop (ceiling)'], rows['email/password login'], rows['bare node:http login (reference)']] = await alternate(
     () => argonLoop('verify', ROUND_SECONDS),
     () => load(loginOpts, ROUND_SECONDS, pid),
+    () => load(bareLoginOpts, ROUND_SECONDS, bareLogin.proc.pid!),
   );
+  await stop(bareLogin);
 
   const signupOpts: autocannon.Options = {
     url: `${base}/account`,
@@ -258,6 +268,7 @@ async function main() {
   const f = (v: number) => v.toFixed(2);
   for (const [what, loop, row] of [
     ['login', 'argon2id verify loop (ceiling)', 'email/password login'],
+    ['login on the bare reference', 'argon2id verify loop (ceiling)', 'bare node:http login (reference)'],
     ['sign-up', 'argon2id hash loop (ceiling)', 'sign-up POST /v1/account'],
   ] as const) {
     const c = rows[row].cpu!;
@@ -279,6 +290,11 @@ async function main() {
     [`sign-up ${(signup * 100).toFixed(0)}% of argon2id hash loop (target >= 80%)`, signup >= 0.8],
     [`peak RSS ${rss.toFixed(0)} MB (target < 200 MB)`, rss < 200],
   ];
+  const reference = rows['bare node:http login (reference)'].reqPerSec / rows['argon2id verify loop (ceiling)'].reqPerSec;
+  console.log(
+    `\nlogin reference: a framework-free node:http login reached ${(reference * 100).toFixed(0)}% of the verify loop in this run;` +
+      ` Tessera's login ran at ${((login / reference) * 100).toFixed(0)}% of it`,
+  );
   console.log('');
   for (const [text, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${text}`);
   const errors = Object.values(rows).reduce((s, r) => s + (r.errors ?? 0), 0);
