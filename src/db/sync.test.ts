@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDb, type Database } from './database.ts';
 import { migrate } from './migrator.ts';
+import { sql } from 'kysely';
+import { QueryTemplate } from './template.ts';
 
 describe('synchronous SQLite execution of Kysely queries (login hot path)', () => {
   let database: Database;
@@ -66,6 +68,28 @@ describe('synchronous SQLite execution of Kysely queries (login hot path)', () =
     const row = sync.first(setting('r', 'x').returningAll());
     assert.deepEqual(row, { name: 'r', value: 'x' });
     assert.equal(sync.run(database.db.deleteFrom('server_settings').where('name', 'in', ['r', 'nope'])), 1);
+  });
+
+  describe('query templates', () => {
+    const byName = new QueryTemplate(['name'], (db, v: { name: string }) => db.selectFrom('server_settings').selectAll().where('name', '=', v.name).where('value', '!=', 'constant'));
+    const insert = new QueryTemplate(['name', 'value'], (db, v: { name: string; value: string }) => db.insertInto('server_settings').values(v).returningAll());
+
+    it('binds each run\'s values where the template put them, constants kept, and reads like the Kysely query', async () => {
+      const sync = database.sync!;
+      assert.deepEqual(sync.firstOf(insert, { value: 'v1', name: 't1' }), { name: 't1', value: 'v1' }, 'values by name, in any order');
+      assert.deepEqual(sync.firstOf(insert, { name: 't2', value: 'constant' }), { name: 't2', value: 'constant' });
+      assert.deepEqual(sync.firstOf(byName, { name: 't1' }), { name: 't1', value: 'v1' });
+      assert.equal(sync.firstOf(byName, { name: 't2' }), undefined, 'the constant of the query is still a parameter');
+      assert.equal(sync.firstOf(byName, { name: "t1' or '1'='1" }), undefined, 'values are bound, never spliced into the SQL');
+      assert.deepEqual(sync.firstOf(byName, { name: 't1' }), await byName.query(database.db, { name: 't1' }).executeTakeFirst());
+    });
+
+    it('refuses a template whose value would be written into the SQL text or is not used', () => {
+      const literal = new QueryTemplate(['name'], (db, v: { name: string }) => db.selectFrom('server_settings').selectAll().where('name', '=', sql.lit(v.name)));
+      assert.throws(() => database.sync!.firstOf(literal, { name: 'x' }), /written into the SQL text/);
+      const unused = new QueryTemplate(['name', 'value'], (db, v: { name: string; value: string }) => db.selectFrom('server_settings').selectAll().where('name', '=', v.name));
+      assert.throws(() => database.sync!.firstOf(unused, { name: 'x', value: 'y' }), /value value is not a parameter/);
+    });
   });
 
   it('is absent on PostgreSQL', async () => {

@@ -1,5 +1,7 @@
 import type { Compilable } from 'kysely';
 import type SQLite from 'better-sqlite3';
+import type { Db } from './schema.ts';
+import { bindTemplate, type CompiledTemplate, type QueryTemplate, type TemplateRow } from './template.ts';
 
 /**
  * Runs Kysely-built queries synchronously on the SQLite connection, for the few hot paths (login,
@@ -15,10 +17,13 @@ export class SyncSqlite {
   private readonly begin: SQLite.Statement;
   private readonly commit: SQLite.Statement;
   private readonly rollback: SQLite.Statement;
+  private readonly templates = new Map<QueryTemplate<any, any>, { compiled: CompiledTemplate; stmt: SQLite.Statement }>();
 
   constructor(
     private readonly sqlite: SQLite.Database,
     private readonly prepare: (sql: string) => SQLite.Statement,
+    /** Compiles templates (SQLite dialect). */
+    private readonly db: Db,
   ) {
     this.begin = sqlite.prepare('BEGIN IMMEDIATE');
     this.commit = sqlite.prepare('COMMIT');
@@ -47,6 +52,36 @@ export class SyncSqlite {
     return this.prepare(sql).run(parameters as unknown[]).changes;
   }
 
+  /** A template's rows for these values (compiled and prepared on first use). */
+  allOf<T extends QueryTemplate<any, any>>(template: T, values: TemplateValues<T>): TemplateRow<T>[] {
+    const { compiled, stmt } = this.compiledTemplate(template);
+    const parameters = bindTemplate(compiled, values);
+    if (stmt.reader) return stmt.all(parameters) as TemplateRow<T>[];
+    stmt.run(parameters);
+    return [];
+  }
+
+  firstOf<T extends QueryTemplate<any, any>>(template: T, values: TemplateValues<T>): TemplateRow<T> | undefined {
+    return this.allOf(template, values)[0];
+  }
+
+  /** Runs a template's write; returns the number of rows it changed. */
+  runOf<T extends QueryTemplate<any, any>>(template: T, values: TemplateValues<T>): number {
+    const { compiled, stmt } = this.compiledTemplate(template);
+    return stmt.run(bindTemplate(compiled, values)).changes;
+  }
+
+  private compiledTemplate(template: QueryTemplate<any, any>) {
+    let hit = this.templates.get(template);
+    if (!hit) {
+      const compiled = template.compile(this.db);
+      // Its own statement, outside the bounded cache: templates are few and live for the process.
+      hit = { compiled, stmt: this.sqlite.prepare(compiled.sql) };
+      this.templates.set(template, hit);
+    }
+    return hit;
+  }
+
   /** `fn` in one transaction (BEGIN IMMEDIATE … COMMIT, rolled back if it throws). Not nestable. */
   transaction<T>(fn: () => T): T {
     this.begin.run();
@@ -61,7 +96,14 @@ export class SyncSqlite {
   }
 }
 
-/** A read's first row: synchronously on an idle SQLite connection, else through Kysely. */
-export function takeFirst<R>(sync: SyncSqlite | null, query: Compilable<R> & { executeTakeFirst(): Promise<R | undefined> }): R | undefined | Promise<R | undefined> {
-  return sync?.idle() ? sync.first(query) : query.executeTakeFirst();
+/** A template's first row: synchronously on an idle SQLite connection, else through Kysely. */
+export function takeFirstOf<V extends Record<string, unknown>, R>(
+  sync: SyncSqlite | null,
+  db: Db,
+  template: QueryTemplate<V, Compilable<R> & { executeTakeFirst(): Promise<R | undefined> }>,
+  values: V,
+): R | undefined | Promise<R | undefined> {
+  return sync?.idle() ? sync.firstOf(template, values) : template.query(db, values).executeTakeFirst();
 }
+
+type TemplateValues<T> = T extends QueryTemplate<infer V, any> ? V : never;

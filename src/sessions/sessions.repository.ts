@@ -4,13 +4,25 @@ import type { SessionRow } from './sessions.ts';
 import type { UserRow } from '../users/users.ts';
 import type { TargetRow } from '../targets/targets.ts';
 import { listUserTargets } from '../targets/targets.repository.ts';
+import { QueryTemplate } from '../db/template.ts';
 
-export function insertSessionQuery(db: Executor, row: Omit<SessionRow, 'seq'>) {
-  return db.insertInto('sessions').values(row).returningAll();
-}
+export type NewSessionRow = Omit<SessionRow, 'seq'>;
+
+const SESSION_COLUMNS = [
+  'project_id', 'id', 'user_id', 'secret_hash', 'provider', 'provider_uid', 'provider_access_token', 'provider_refresh_token',
+  'provider_access_token_expiry', 'ip', 'user_agent', 'country_code', 'factors', 'mfa_updated_at', 'expire', 'created_at', 'updated_at',
+] as const satisfies readonly (keyof NewSessionRow)[];
+// Every column of a new session is written: a column left out of the list fails to compile here.
+const allSessionColumns: Exclude<keyof NewSessionRow, (typeof SESSION_COLUMNS)[number]> extends never ? true : never = true;
+void allSessionColumns;
+
+/** Inserts a session row and returns it (the login hot path runs it as a compiled template). */
+export const insertSessionTemplate = new QueryTemplate(SESSION_COLUMNS, (db, row: NewSessionRow) =>
+  db.insertInto('sessions').values(row).returningAll(),
+);
 
 export async function insertSession(db: Executor, row: Omit<SessionRow, 'seq'>): Promise<SessionRow> {
-  return insertSessionQuery(db, row).executeTakeFirstOrThrow();
+  return db.insertInto('sessions').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
 /** Session, its user and the user's targets: what the session cache holds for a warm hit. */
@@ -80,24 +92,30 @@ export async function deleteUserSessions(db: Executor, projectId: string, userId
 }
 
 /** Deletes the user's sessions beyond the newest `limit` (usually there is nothing to delete). */
-export function trimUserSessionsQuery(db: Executor, projectId: string, userId: string, limit: number) {
-  return db.deleteFrom('sessions').where('seq', 'in', (eb) =>
-    eb
-      .selectFrom('sessions')
-      .select('seq')
-      .where('project_id', '=', projectId)
-      .where('user_id', '=', userId)
-      .orderBy('seq', 'desc')
-      // Literals, not parameters: SQLite re-prepares a statement on every run when a bound
-      // parameter can change its plan, as LIMIT/OFFSET values can.
-      .limit(sql.lit(1000))
-      .offset(sql.lit(Math.trunc(limit))),
-  );
+const trimTemplates = new Map<number, ReturnType<typeof trimTemplate>>();
+
+/**
+ * Deletes a user's sessions but the newest `limit`, as a template (one per limit: the limit is a
+ * literal, because SQLite re-prepares a statement on every run when a bound parameter can change its
+ * plan, as LIMIT/OFFSET values can).
+ */
+export function trimUserSessionsTemplate(limit: number) {
+  const n = Math.trunc(limit);
+  let t = trimTemplates.get(n);
+  if (!t) trimTemplates.set(n, (t = trimTemplate(n)));
+  return t;
 }
+
+const trimTemplate = (limit: number) =>
+  new QueryTemplate(['project_id', 'user_id'], (db, v: { project_id: string; user_id: string }) =>
+    db.deleteFrom('sessions').where('seq', 'in', (eb) =>
+      eb.selectFrom('sessions').select('seq').where('project_id', '=', v.project_id).where('user_id', '=', v.user_id).orderBy('seq', 'desc').limit(sql.lit(1000)).offset(sql.lit(limit)),
+    ),
+  );
 
 /** Keeps the newest `limit` sessions of a user; returns how many older ones it deleted. */
 export async function trimUserSessions(db: Executor, projectId: string, userId: string, limit: number): Promise<number> {
-  const r = await trimUserSessionsQuery(db, projectId, userId, limit).executeTakeFirst();
+  const r = await trimUserSessionsTemplate(limit).query(db, { project_id: projectId, user_id: userId }).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 

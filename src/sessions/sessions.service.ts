@@ -17,11 +17,11 @@ import {
   findSessionWithUser,
   findUserSession,
   insertSession,
-  insertSessionQuery,
+  insertSessionTemplate,
   listUserSessions,
   newestUserSession,
   trimUserSessions,
-  trimUserSessionsQuery,
+  trimUserSessionsTemplate,
   updateSession,
 } from './sessions.repository.ts';
 
@@ -121,12 +121,11 @@ export class SessionsService {
 
   /** issueIn on SQLite as one synchronous transaction (the login hot path; see db/sync.ts). */
   private issueSync(sync: SyncSqlite, project: Project, user: UserRow, input: NewSession, applyLimit: boolean): IssuedSession {
-    const db = this.database.db;
     const { row, secret } = this.newSession(project, user, input);
     const limit = this.limitFor(project, applyLimit);
     return sync.transaction(() => {
-      const session = sync.first(insertSessionQuery(db, row))!;
-      const trimmed = limit > 0 ? sync.run(trimUserSessionsQuery(db, project.id, user.id, limit)) : 0;
+      const session = sync.firstOf(insertSessionTemplate, row)!;
+      const trimmed = limit > 0 ? sync.runOf(trimUserSessionsTemplate(limit), { project_id: project.id, user_id: user.id }) : 0;
       return { session, secret, trimmed };
     });
   }

@@ -3,6 +3,7 @@ import type { Updateable } from 'kysely';
 import type { Executor, UsersTable } from '../db/schema.ts';
 import type { NewUser, UserRow } from './users.ts';
 import { searchText } from './users.ts';
+import { QueryTemplate } from '../db/template.ts';
 
 export async function insertUser(db: Executor, projectId: string, u: NewUser, now: number): Promise<UserRow> {
   return db
@@ -39,9 +40,10 @@ export async function findUserById(db: Executor, projectId: string, id: string):
   return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
 }
 
-export function userByEmailQuery(db: Executor, projectId: string, email: string) {
-  return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('email', '=', email);
-}
+/** A user by (lower-cased) email: the first query of every login, so a template. */
+export const userByEmailTemplate = new QueryTemplate(['project_id', 'email'], (db, v: { project_id: string; email: string }) =>
+  db.selectFrom('users').selectAll().where('project_id', '=', v.project_id).where('email', '=', v.email),
+);
 
 /** Updates the given columns and returns the new row (undefined when the user is gone). */
 export async function updateUser(
