@@ -82,6 +82,10 @@ describe('synchronous SQLite execution of Kysely queries (login hot path)', () =
       assert.equal(sync.firstOf(byName, { name: 't2' }), undefined, 'the constant of the query is still a parameter');
       assert.equal(sync.firstOf(byName, { name: "t1' or '1'='1" }), undefined, 'values are bound, never spliced into the SQL');
       assert.deepEqual(sync.firstOf(byName, { name: 't1' }), await byName.query(database.db, { name: 't1' }).executeTakeFirst());
+      const plainInsert = new QueryTemplate(['name', 'value'], (db, v: { name: string; value: string }) => db.insertInto('server_settings').values(v));
+      const rowid = sync.insertOf(plainInsert, { name: 't3', value: 'v3' });
+      const { rowid: stored } = await sql<{ rowid: number }>`select rowid from server_settings where name = 't3'`.execute(database.db).then((r) => r.rows[0]);
+      assert.equal(rowid, stored, 'insertOf returns the new row\'s rowid');
     });
 
     it('refuses a template whose value would be written into the SQL text or is not used', () => {

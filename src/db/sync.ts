@@ -71,6 +71,12 @@ export class SyncSqlite {
     return stmt.run(bindTemplate(compiled, values)).changes;
   }
 
+  /** Runs a template's insert; returns the new row's rowid (an INTEGER PRIMARY KEY column's value). */
+  insertOf<T extends QueryTemplate<any, any>>(template: T, values: TemplateValues<T>): number {
+    const { compiled, stmt } = this.compiledTemplate(template);
+    return Number(stmt.run(bindTemplate(compiled, values)).lastInsertRowid);
+  }
+
   private compiledTemplate(template: QueryTemplate<any, any>) {
     let hit = this.templates.get(template);
     if (!hit) {

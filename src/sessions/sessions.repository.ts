@@ -16,10 +16,11 @@ const SESSION_COLUMNS = [
 const allSessionColumns: Exclude<keyof NewSessionRow, (typeof SESSION_COLUMNS)[number]> extends never ? true : never = true;
 void allSessionColumns;
 
-/** Inserts a session row and returns it (the login hot path runs it as a compiled template). */
-export const insertSessionTemplate = new QueryTemplate(SESSION_COLUMNS, (db, row: NewSessionRow) =>
-  db.insertInto('sessions').values(row).returningAll(),
-);
+/**
+ * Inserts a session row (the login hot path runs it as a compiled template). Nothing is read back:
+ * the new row is the values written plus its `seq`, the insert's rowid.
+ */
+export const insertSessionTemplate = new QueryTemplate(SESSION_COLUMNS, (db, row: NewSessionRow) => db.insertInto('sessions').values(row));
 
 export async function insertSession(db: Executor, row: Omit<SessionRow, 'seq'>): Promise<SessionRow> {
   return db.insertInto('sessions').values(row).returningAll().executeTakeFirstOrThrow();

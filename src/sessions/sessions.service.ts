@@ -124,7 +124,7 @@ export class SessionsService {
     const { row, secret } = this.newSession(project, user, input);
     const limit = this.limitFor(project, applyLimit);
     return sync.transaction(() => {
-      const session = sync.firstOf(insertSessionTemplate, row)!;
+      const session: SessionRow = { seq: sync.insertOf(insertSessionTemplate, row), ...row };
       const trimmed = limit > 0 ? sync.runOf(trimUserSessionsTemplate(limit), { project_id: project.id, user_id: user.id }) : 0;
       return { session, secret, trimmed };
     });
