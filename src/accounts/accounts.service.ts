@@ -10,7 +10,7 @@ import type { SessionsService, IssuedSession } from '../sessions/sessions.servic
 import type { TokensService } from '../tokens/tokens.service.ts';
 import { SESSION_TOKEN_TYPE_SET, TOKEN_TYPE } from '../tokens/tokens.ts';
 import type { UsersService } from '../users/users.service.ts';
-import { countUsers, findUserById, userByEmailTemplate, insertUser, updateUser } from '../users/users.repository.ts';
+import { countUsers, findUserById, loginUserByEmailTemplate, insertUser, updateUser } from '../users/users.repository.ts';
 import { hashColumns, storedPassword, type UserRow } from '../users/users.ts';
 
 export interface ClientInfo {
@@ -46,7 +46,7 @@ export class AccountsService {
    * so timing does not tell which accounts exist. Blocked users fail after the credential check.
    */
   async createEmailPasswordSession(project: Project, email: string, password: string, client: ClientInfo): Promise<IssuedSession> {
-    const user = await takeFirstOf(this.database.sync, this.database.db, userByEmailTemplate, { project_id: project.id, email: email.toLowerCase() });
+    const user = await takeFirstOf(this.database.sync, this.database.db, loginUserByEmailTemplate, { project_id: project.id, email: email.toLowerCase() });
     const stored = user ? storedPassword(user) : null;
     const ok = stored ? await verifyPassword(password, stored) : await verifyDummy(password);
     if (!user || !ok) throw new AppwriteError('user_invalid_credentials');
@@ -57,7 +57,7 @@ export class AccountsService {
   }
 
   /** Imported hashes become argon2id on the first successful login. */
-  private async rehash(project: Project, user: UserRow, password: string): Promise<UserRow> {
+  private async rehash(project: Project, user: Pick<UserRow, 'id'>, password: string): Promise<UserRow> {
     return this.users.update(project.id, user.id, hashColumns(await hashPassword(password)));
   }
 

@@ -100,7 +100,7 @@ export class SessionsService {
    * sessions beyond the project's limit are deleted in the same transaction, after the user row is
    * locked, so concurrent logins cannot overshoot the limit.
    */
-  async issueIn(trx: Executor, project: Project, user: UserRow, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
+  async issueIn(trx: Executor, project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
     if (this.database.dialect === 'postgres') await lockUser(trx, project.id, user.id);
     const { row, secret } = this.newSession(project, user, input);
     const session = await insertSession(trx, row);
@@ -110,7 +110,7 @@ export class SessionsService {
   }
 
   /** A new session invalidates nothing cached, unless the session limit ended older ones. */
-  async issue(project: Project, user: UserRow, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
+  async issue(project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
     const sync = this.database.sync;
     const issued = sync?.idle()
       ? this.issueSync(sync, project, user, input, applyLimit)
@@ -120,7 +120,7 @@ export class SessionsService {
   }
 
   /** issueIn on SQLite as one synchronous transaction (the login hot path; see db/sync.ts). */
-  private issueSync(sync: SyncSqlite, project: Project, user: UserRow, input: NewSession, applyLimit: boolean): IssuedSession {
+  private issueSync(sync: SyncSqlite, project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): IssuedSession {
     const { row, secret } = this.newSession(project, user, input);
     const limit = this.limitFor(project, applyLimit);
     return sync.transaction(() => {
@@ -134,7 +134,7 @@ export class SessionsService {
     return applyLimit ? project.settings.auths.maxSessions : 0;
   }
 
-  private newSession(project: Project, user: UserRow, input: NewSession): { row: Omit<SessionRow, 'seq'>; secret: string } {
+  private newSession(project: Project, user: Pick<UserRow, 'id'>, input: NewSession): { row: Omit<SessionRow, 'seq'>; secret: string } {
     const now = this.clock.now();
     const secret = this.random.bytes(128).toString('hex');
     const row = {

@@ -4,7 +4,7 @@ import type { StoredPassword } from '../passwords/passwords.ts';
 
 export type UserRow = Selectable<UsersTable>;
 
-export function storedPassword(user: UserRow): StoredPassword | null {
+export function storedPassword(user: Pick<UserRow, 'password' | 'hash' | 'hash_options'>): StoredPassword | null {
   if (!user.password || !user.hash) return null;
   return { password: user.password, hash: user.hash as StoredPassword['hash'], hashOptions: JSON.parse(user.hash_options ?? '{}') };
 }
