@@ -12,12 +12,14 @@ import { tokenRoutes } from './tokens/tokens.routes.ts';
 import { healthRoutes } from './projects/health.routes.ts';
 import { platformRoutes } from './platforms/platforms.routes.ts';
 import type { AbuseRule } from './rate-limits/rate-limits.ts';
+import { clientErrorHandler } from './http/client-errors.ts';
 
 const BODY_LIMIT = 1024 * 1024;
 /**
  * How long a client has to send its whole request, headers and body. Fastify's default is none, and
  * Node then bounds only the headers (60 s): a client trickling a body a byte at a time would hold its
- * socket, and up to BODY_LIMIT of buffer, for days. Node checks every 30 s, so one goes within 60 s.
+ * socket, and up to BODY_LIMIT of buffer, for days. Node looks every 15 s here (half the timeout), so a
+ * late request is answered 408 within 45 s.
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -28,11 +30,21 @@ const AUTH_METHOD_NAMES: Record<string, string> = {
 };
 
 /** The Fastify app, without listening: main.ts listens, tests inject or listen on a random port. */
-export async function buildApp(c: Container): Promise<FastifyInstance> {
+export interface AppOptions {
+  /** How long a client has to send its whole request (tests shorten it); REQUEST_TIMEOUT_MS by default. */
+  requestTimeoutMs?: number;
+}
+
+export async function buildApp(c: Container, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
     loggerInstance: c.logger as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
-    requestTimeout: REQUEST_TIMEOUT_MS,
+    requestTimeout: requestTimeoutMs,
+    // Node bounds a request by requestTimeout only while headersTimeout (60 s by default) is no
+    // longer; it looks for late requests every connectionsCheckingInterval (30 s by default).
+    http: { headersTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, requestTimeoutMs / 2)) },
+    clientErrorHandler: clientErrorHandler(requestTimeoutMs),
     trustProxy: c.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512, querystringParser: (s: string) => parseQueryString(s) },
     logController: new LogController({ disableRequestLogging: true }),
