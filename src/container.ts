@@ -47,13 +47,15 @@ export interface ContainerOptions {
   logger?: Logger;
   /** How often the PostgreSQL LISTEN connection must prove alive (tests shorten it). */
   invalidationHeartbeatMs?: number;
+  /** PostgreSQL: how long a query may go unanswered before its connection is dropped (tests shorten it). */
+  dbQueryTimeoutMs?: number;
 }
 
 export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? systemRandom();
-  const database = createDb(config.databaseUrl);
+  const database = createDb(config.databaseUrl, { queryTimeoutMs: opts.dbQueryTimeoutMs });
   try {
     await migrate(database);
   } catch (err) {

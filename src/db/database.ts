@@ -35,10 +35,15 @@ const pgTypes = {
   },
 };
 
+export interface DbOptions {
+  /** PostgreSQL: how long one query may go unanswered before its connection is dropped (tests shorten it). */
+  queryTimeoutMs?: number;
+}
+
 /** createDb('sqlite:./data/tessera.db') or createDb('postgres://…'). */
-export function createDb(url: string): Database {
+export function createDb(url: string, opts: DbOptions = {}): Database {
   if (/^postgres(ql)?:\/\//i.test(url)) {
-    const pool = createPgPool(url);
+    const pool = createPgPool(url, 10, opts.queryTimeoutMs);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', pool, sync: null, close: () => db.destroy() };
   }
@@ -55,14 +60,43 @@ export function createDb(url: string): Database {
  * checked out (mid-transaction, say) still rejects its queries and is dropped on release; pg-pool
  * listens only on idle clients, and an 'error' event nobody listens to is thrown.
  */
-export function createPgPool(url: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, types: pgTypes as any, connectionTimeoutMillis: connectTimeoutMs(url) });
+export function createPgPool(url: string, max = 10, queryTimeoutMs = DEFAULT_QUERY_TIMEOUT_MS): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types: pgTypes as any,
+    connectionTimeoutMillis: connectTimeoutMs(url),
+    Client: timedClient(queryTimeoutMs),
+  });
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_S = 5;
+
+/** Tessera's queries are small and indexed: one unanswered this long means the database or the path to it is gone. */
+const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
+
+/**
+ * A pg Client whose queries each have a deadline: past it, the connection is destroyed, which rejects
+ * the query ("Connection terminated unexpectedly"), rolls back its transaction on the server, and makes
+ * the pool drop the connection on release. A silent stall (a network partition, a frozen server) would
+ * otherwise hold the request until TCP gives up (many minutes). pg's own `query_timeout` rejects the
+ * query but returns a connection still waiting for its answer to the pool, where the next request
+ * queues behind it.
+ */
+function timedClient(timeoutMs: number): typeof pg.Client {
+  class TimedClient extends pg.Client {
+    query(...args: unknown[]): any {
+      const result = (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
+      if (!(result instanceof Promise)) return result; // callback form: not used by Tessera
+      const timer = setTimeout(() => (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy(), timeoutMs);
+      return result.finally(() => clearTimeout(timer));
+    }
+  }
+  return TimedClient as unknown as typeof pg.Client;
+}
 
 /**
  * How long a request waits for a PostgreSQL connection (a new one, or a free one from a full pool)

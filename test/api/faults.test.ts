@@ -172,10 +172,10 @@ class PgProxy {
 }
 
 /** Another Tessera process (in this one) on an existing database: the project and key already exist. */
-async function startProcess(databaseUrl: string, invalidationHeartbeatMs?: number) {
+async function startProcess(databaseUrl: string, invalidationHeartbeatMs?: number, dbQueryTimeoutMs?: number) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-faults-'));
   const config = loadConfig({ TESSERA_DATABASE_URL: databaseUrl, TESSERA_DATA_DIR: dataDir, TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1' });
-  const container: Container = await createContainer(config, { logger: pino({ level: 'silent' }), invalidationHeartbeatMs });
+  const container: Container = await createContainer(config, { logger: pino({ level: 'silent' }), invalidationHeartbeatMs, dbQueryTimeoutMs });
   const app = await buildApp(container);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const endpoint = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1`;
@@ -390,11 +390,12 @@ describe('PostgreSQL unreachable while running [postgres]', { skip: !pgOnly && '
   let proxy: PgProxy;
   let a: Awaited<ReturnType<typeof startProcess>>;
   const HEARTBEAT_MS = 250;
+  const QUERY_TIMEOUT_MS = 1_500;
   before(async () => {
     b = await startServer('postgres');
     users = new Users(b.server());
     proxy = await new PgProxy().start();
-    a = await startProcess(proxy.url(b.databaseUrl), HEARTBEAT_MS);
+    a = await startProcess(proxy.url(b.databaseUrl), HEARTBEAT_MS, QUERY_TIMEOUT_MS);
   });
   after(async () => {
     proxy?.restore();
@@ -446,6 +447,28 @@ describe('PostgreSQL unreachable while running [postgres]', { skip: !pgOnly && '
     assert.equal((await a.fetch('/account', { session: secret })).status, 200);
     assert.equal((await a.fetch('/account', { session: secret })).status, 200);
     assert.ok(a.container.sessions.cache.get(hashSecret(secret)), 'A caches again');
+  });
+
+  it('a silent stall on open connections: requests answer 500 within the query timeout, and the stalled connections are dropped, not reused', async () => {
+    assert.equal(await eventually(async () => a.container.invalidation.live, true, 8_000), true);
+    const user = await users.create({ userId: ID.unique(), email: `querystall-${Date.now()}@example.com`, password: PASSWORD });
+    // Connections open and idle in A's pool, as after any traffic.
+    const warm = await Promise.all(Array.from({ length: 3 }, () => a.fetch('/account/sessions/email', { method: 'POST', json: { email: user.email, password: PASSWORD } })));
+    assert.deepEqual(warm.map((r) => r.status), [201, 201, 201]);
+    const pool = a.container.database.pool!;
+    assert.ok(pool.idleCount >= 1, `idle connections: ${pool.idleCount}`);
+
+    proxy.stall();
+    const logins = await timed(() => Promise.all(Array.from({ length: 3 }, () => a.fetch('/account/sessions/email', { method: 'POST', json: { email: user.email, password: PASSWORD } }))));
+    for (const r of logins.value) await assertServerErrorResponse(r, 'a login on a stalled connection');
+    assert.ok(logins.ms < QUERY_TIMEOUT_MS + 3_000, `answered in ${logins.ms} ms (query timeout ${QUERY_TIMEOUT_MS} ms)`);
+    assert.equal((await a.fetch('/health/version')).status, 200, 'the process serves on');
+
+    proxy.restore();
+    // The stalled connections were destroyed: nothing queues behind a query that will never be answered.
+    const after = await timed(() => a.fetch('/account/sessions/email', { method: 'POST', json: { email: user.email, password: PASSWORD } }));
+    assert.equal(after.value.status, 201);
+    assert.ok(after.ms < QUERY_TIMEOUT_MS, `the next login took ${after.ms} ms`);
   });
 
   it('a silent stall (no reset): the LISTEN heartbeat notices within its deadline and the cache stops serving; a session revoked meanwhile is refused after', async () => {
