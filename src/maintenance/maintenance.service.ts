@@ -6,6 +6,13 @@ import { deleteExpiredSessions } from '../sessions/sessions.repository.ts';
 import { deleteWindowsBefore } from '../rate-limits/rate-limits.repository.ts';
 
 const INTERVAL_MS = 15 * 60_000;
+/**
+ * Rows deleted per statement. A backlog (a first run after months, a burst of expired tokens) is
+ * removed in many short statements with the event loop free between them: one huge DELETE would hold
+ * SQLite's write lock and the event loop for its whole length, and on PostgreSQL could outlast the
+ * query timeout and be rolled back every time.
+ */
+const BATCH = 1000;
 /** Longest abuse window any route uses is an hour; a day's margin keeps every live counter. */
 const RATE_LIMIT_KEEP_S = 86_400;
 
@@ -20,14 +27,26 @@ export class MaintenanceService {
     private db: Db,
     private clock: Clock,
     private logger: Logger,
+    private readonly batch = BATCH,
   ) {}
 
   async runOnce(): Promise<{ tokens: number; sessions: number; rateLimits: number }> {
     const now = this.clock.now();
-    const tokens = await deleteExpiredTokens(this.db, now);
-    const sessions = await deleteExpiredSessions(this.db, now);
-    const rateLimits = await deleteWindowsBefore(this.db, Math.floor(now / 1000) - RATE_LIMIT_KEEP_S);
+    const tokens = await this.inBatches((n) => deleteExpiredTokens(this.db, now, n));
+    const sessions = await this.inBatches((n) => deleteExpiredSessions(this.db, now, n));
+    const rateLimits = await this.inBatches((n) => deleteWindowsBefore(this.db, Math.floor(now / 1000) - RATE_LIMIT_KEEP_S, n));
     return { tokens, sessions, rateLimits };
+  }
+
+  /** Runs a batched delete until a batch comes back short; returns the total deleted. */
+  private async inBatches(deleteBatch: (batch: number) => Promise<number>): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await deleteBatch(this.batch);
+      total += n;
+      if (n < this.batch) return total;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   start(intervalMs = INTERVAL_MS): void {

@@ -1,7 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ID, Users } from 'node-appwrite';
+import pino from 'pino';
 import { backends, FakeClock, startServer, type TestServer } from '../../test/harness.ts';
+import { MaintenanceService } from './maintenance.service.ts';
 
 for (const backend of backends()) {
   describe(`maintenance removes only rows nothing can use [${backend}]`, () => {
@@ -40,6 +42,18 @@ for (const backend of backends()) {
       assert.equal(r.rateLimits, 1);
       assert.equal(r.tokens, 1, `token ${live.$id} expired by now too`);
       assert.equal(await count('rate_limits'), 0);
+    });
+
+    it('removes a backlog in batches until none is left, and keeps live rows', async () => {
+      const users = new Users(t.server());
+      const user = await users.create({ userId: ID.unique(), email: 'backlog@example.com', password: 'password-123' });
+      for (let i = 0; i < 10; i++) await users.createToken({ userId: user.$id, expire: 60 });
+      const live = await users.createToken({ userId: user.$id, expire: 3600 });
+      clock.advance(61_000);
+      const small = new MaintenanceService(t.container.db, clock, pino({ level: 'silent' }), 3);
+      assert.deepEqual(await small.runOnce(), { tokens: 10, sessions: 0, rateLimits: 0 }, 'four batches of at most 3');
+      const left = await t.container.db.selectFrom('tokens').select('id').where('user_id', '=', user.$id).execute();
+      assert.deepEqual(left.map((r) => r.id), [live.$id]);
     });
   });
 }

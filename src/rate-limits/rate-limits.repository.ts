@@ -28,7 +28,11 @@ export async function resetKeys(db: Executor, keys: string[]): Promise<void> {
 }
 
 /** Drops counters whose window started before `windowStart` (epoch seconds). */
-export async function deleteWindowsBefore(db: Executor, windowStart: number): Promise<number> {
-  const r = await db.deleteFrom('rate_limits').where('window_start', '<', windowStart).executeTakeFirst();
+/** Deletes up to `batch` counters of windows that started before `windowStart`; returns how many. */
+export async function deleteWindowsBefore(db: Executor, windowStart: number, batch: number): Promise<number> {
+  const r = await db
+    .deleteFrom('rate_limits')
+    .where('key', 'in', (eb) => eb.selectFrom('rate_limits').select('key').where('window_start', '<', windowStart).limit(sql.lit(Math.trunc(batch))))
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }

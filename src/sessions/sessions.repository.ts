@@ -129,7 +129,11 @@ export async function updateSession(
   return db.updateTable('sessions').set(changes).where('project_id', '=', projectId).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
-export async function deleteExpiredSessions(db: Executor, now: number): Promise<number> {
-  const r = await db.deleteFrom('sessions').where('expire', '<=', now).executeTakeFirst();
+/** Deletes up to `batch` expired sessions; returns how many. */
+export async function deleteExpiredSessions(db: Executor, now: number, batch: number): Promise<number> {
+  const r = await db
+    .deleteFrom('sessions')
+    .where('seq', 'in', (eb) => eb.selectFrom('sessions').select('seq').where('expire', '<=', now).limit(sql.lit(Math.trunc(batch))))
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }

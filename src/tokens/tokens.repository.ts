@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../db/schema.ts';
 import type { TokenRow } from './tokens.ts';
 
@@ -22,7 +23,11 @@ export async function consumeToken(db: Executor, projectId: string, id: string):
   return Number(r.numDeletedRows) === 1;
 }
 
-export async function deleteExpiredTokens(db: Executor, now: number): Promise<number> {
-  const r = await db.deleteFrom('tokens').where('expire', '<=', now).executeTakeFirst();
+/** Deletes up to `batch` expired tokens; returns how many. */
+export async function deleteExpiredTokens(db: Executor, now: number, batch: number): Promise<number> {
+  const r = await db
+    .deleteFrom('tokens')
+    .where('seq', 'in', (eb) => eb.selectFrom('tokens').select('seq').where('expire', '<=', now).limit(sql.lit(Math.trunc(batch))))
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
