@@ -51,7 +51,7 @@ export function createDb(url: string, opts: DbOptions = {}): Database {
   const sqlite = openSqlite(file);
   const cached = withStatementCache(sqlite);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cached }) });
-  return { db, dialect: 'sqlite', pool: null, sync: new SyncSqlite(sqlite, cached.prepare, db), close: () => db.destroy() };
+  return { db, dialect: 'sqlite', pool: null, sync: new SyncSqlite(sqlite, db), close: () => db.destroy() };
 }
 
 /**

@@ -21,7 +21,9 @@ describe('synchronous SQLite execution of Kysely queries (login hot path)', () =
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const setting = (name: string, value: string) => database.db.insertInto('server_settings').values({ name, value });
+  const insertSetting = new QueryTemplate(['name', 'value'], (db, v: { name: string; value: string }) => db.insertInto('server_settings').values(v));
+  const settingByName = new QueryTemplate(['name'], (db, v: { name: string }) => db.selectFrom('server_settings').selectAll().where('name', '=', v.name));
+  const setting = (name: string, value: string) => database.sync!.runOf(insertSetting, { name, value });
   const count = async () => Number((await database.db.selectFrom('server_settings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
   it('is not idle while a Kysely transaction is open, so nothing joins another request\'s transaction', async () => {
@@ -42,21 +44,21 @@ describe('synchronous SQLite execution of Kysely queries (login hot path)', () =
     release();
     await assert.rejects(trx, /roll back/);
     assert.equal(sync.idle(), true);
-    assert.equal(sync.first(database.db.selectFrom('server_settings').selectAll().where('name', '=', 'inside')), undefined);
+    assert.equal(sync.firstOf(settingByName, { name: 'inside' }), undefined);
   });
 
   it('commits a transaction whole and rolls it back whole when it throws', async () => {
     const sync = database.sync!;
     const before = await count();
     sync.transaction(() => {
-      sync.run(setting('a', '1'));
-      sync.run(setting('b', '2'));
+      setting('a', '1');
+      setting('b', '2');
     });
     assert.equal(await count(), before + 2);
     assert.throws(() =>
       sync.transaction(() => {
-        sync.run(setting('c', '3'));
-        sync.run(setting('a', 'duplicate primary key'));
+        setting('c', '3');
+        setting('a', 'duplicate primary key');
       }),
     );
     assert.equal(await count(), before + 2, 'the first insert of the failed transaction is gone too');
@@ -65,9 +67,10 @@ describe('synchronous SQLite execution of Kysely queries (login hot path)', () =
 
   it('returns rows of RETURNING statements and the number of changed rows of writes', () => {
     const sync = database.sync!;
-    const row = sync.first(setting('r', 'x').returningAll());
-    assert.deepEqual(row, { name: 'r', value: 'x' });
-    assert.equal(sync.run(database.db.deleteFrom('server_settings').where('name', 'in', ['r', 'nope'])), 1);
+    const insertReturning = new QueryTemplate(['name', 'value'], (db, v: { name: string; value: string }) => db.insertInto('server_settings').values(v).returningAll());
+    assert.deepEqual(sync.firstOf(insertReturning, { name: 'r', value: 'x' }), { name: 'r', value: 'x' });
+    const remove = new QueryTemplate(['a', 'b'], (db, v: { a: string; b: string }) => db.deleteFrom('server_settings').where('name', 'in', [v.a, v.b]));
+    assert.equal(sync.runOf(remove, { a: 'r', b: 'nope' }), 1);
   });
 
   describe('query templates', () => {

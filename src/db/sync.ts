@@ -4,9 +4,10 @@ import type { Db } from './schema.ts';
 import { bindTemplate, type CompiledTemplate, type QueryTemplate, type TemplateRow } from './template.ts';
 
 /**
- * Runs Kysely-built queries synchronously on the SQLite connection, for the few hot paths (login,
- * session issue) where Kysely's asynchronous connection machinery costs more main-thread time
- * than the statements themselves. Queries are still written with Kysely; only execution differs.
+ * Runs query templates (template.ts) synchronously on the SQLite connection, for the few hot paths
+ * (login, session issue) where Kysely's asynchronous connection machinery and query building cost
+ * more main-thread time than the statements themselves. Queries are still written with Kysely; only
+ * compilation (once) and execution differ.
  *
  * Safe only while no Kysely transaction is open on the connection: better-sqlite3 has a single
  * connection, so a statement run in the middle of someone else's transaction would join it.
@@ -21,7 +22,6 @@ export class SyncSqlite {
 
   constructor(
     private readonly sqlite: SQLite.Database,
-    private readonly prepare: (sql: string) => SQLite.Statement,
     /** Compiles templates (SQLite dialect). */
     private readonly db: Db,
   ) {
@@ -32,24 +32,6 @@ export class SyncSqlite {
 
   idle(): boolean {
     return !this.sqlite.inTransaction;
-  }
-
-  all<R>(query: Compilable<R>): R[] {
-    const { sql, parameters } = query.compile();
-    const stmt = this.prepare(sql);
-    if (stmt.reader) return stmt.all(parameters as unknown[]) as R[];
-    stmt.run(parameters as unknown[]);
-    return [];
-  }
-
-  first<R>(query: Compilable<R>): R | undefined {
-    return this.all(query)[0];
-  }
-
-  /** Runs a write; returns the number of rows it changed. */
-  run(query: Compilable<unknown>): number {
-    const { sql, parameters } = query.compile();
-    return this.prepare(sql).run(parameters as unknown[]).changes;
   }
 
   /** A template's rows for these values (compiled and prepared on first use). */
