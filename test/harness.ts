@@ -163,3 +163,14 @@ export async function rejection(p: Promise<unknown>): Promise<{ code: number; ty
   }
   throw new Error('expected the call to fail');
 }
+
+/** Polls `probe` until it returns `want` or `ms` pass; returns the last value. */
+export async function eventually<T>(probe: () => Promise<T>, want: T, ms = 2_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last = await probe();
+  while (last !== want && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    last = await probe();
+  }
+  return last;
+}

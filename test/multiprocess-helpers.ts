@@ -125,14 +125,3 @@ export function spawnServer(name: string, mainJs: string, env: Record<string, st
 export function readKeySecret(keyFile: string): string {
   return (JSON.parse(fs.readFileSync(keyFile, 'utf8')) as { secret: string }).secret;
 }
-
-/** Polls `probe` until it returns `want` or `ms` pass; returns the last value. */
-export async function eventually<T>(probe: () => Promise<T>, want: T, ms = 2_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = await probe();
-  while (last !== want && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
-    last = await probe();
-  }
-  return last;
-}

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import pino from 'pino';
 import { Account, ID, Users } from 'node-appwrite';
-import { backends, rejection, startServer, type TestServer } from '../harness.ts';
+import { backends, eventually, rejection, startServer, type TestServer } from '../harness.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createContainer } from '../../src/container.ts';
 import { buildApp } from '../../src/app.ts';
@@ -43,16 +43,6 @@ async function startSecondProcess(databaseUrl: string) {
   };
 }
 
-/** Polls `probe` until it returns `want` or ~2 s pass; returns the last value. */
-async function eventually<T>(probe: () => Promise<T>, want: T, ms = 2000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = await probe();
-  while (last !== want && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
-    last = await probe();
-  }
-  return last;
-}
 
 /**
  * Wraps a Kysely instance so that the first executeTakeFirst() stalls after the database answered
