@@ -29,12 +29,12 @@ const AUTH_METHOD_NAMES: Record<string, string> = {
   invites: 'Invites', jwt: 'JWT', 'email-otp': 'Email OTP',
 };
 
-/** The Fastify app, without listening: main.ts listens, tests inject or listen on a random port. */
 export interface AppOptions {
   /** How long a client has to send its whole request (tests shorten it); REQUEST_TIMEOUT_MS by default. */
   requestTimeoutMs?: number;
 }
 
+/** The Fastify app, without listening: main.ts listens, tests inject or listen on a random port. */
 export async function buildApp(c: Container, opts: AppOptions = {}): Promise<FastifyInstance> {
   const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
