@@ -22,7 +22,7 @@ void allSessionColumns;
  */
 export const insertSessionTemplate = new QueryTemplate(SESSION_COLUMNS, (db, row: NewSessionRow) => db.insertInto('sessions').values(row));
 
-export async function insertSession(db: Executor, row: Omit<SessionRow, 'seq'>): Promise<SessionRow> {
+export async function insertSession(db: Executor, row: NewSessionRow): Promise<SessionRow> {
   return db.insertInto('sessions').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
@@ -92,13 +92,12 @@ export async function deleteUserSessions(db: Executor, projectId: string, userId
   return Number(r.numDeletedRows);
 }
 
-/** Deletes the user's sessions beyond the newest `limit` (usually there is nothing to delete). */
 const trimTemplates = new Map<number, ReturnType<typeof trimTemplate>>();
 
 /**
- * Deletes a user's sessions but the newest `limit`, as a template (one per limit: the limit is a
- * literal, because SQLite re-prepares a statement on every run when a bound parameter can change its
- * plan, as LIMIT/OFFSET values can).
+ * Deletes a user's sessions but the newest `limit` (usually there is nothing to delete), as a
+ * template. One per limit: the limit is a literal, because SQLite re-prepares a statement on every
+ * run when a bound parameter can change its plan, as LIMIT/OFFSET values can.
  */
 export function trimUserSessionsTemplate(limit: number) {
   const n = Math.trunc(limit);
