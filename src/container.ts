@@ -56,12 +56,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? systemRandom();
   const database = createDb(config.databaseUrl, { queryTimeoutMs: opts.dbQueryTimeoutMs });
+  // Migrations on PostgreSQL get a connection without the query timeout: a migration may rewrite a
+  // large table, and a process starting next to another waits for its migration lock.
+  const migrating = database.dialect === 'postgres' ? createDb(config.databaseUrl, { queryTimeoutMs: 0 }) : database;
   try {
-    await migrate(database);
+    await migrate(migrating);
   } catch (err) {
     // The first query: an unreachable or misconfigured database is named (without its password).
     await database.close().catch(() => {});
     throw new Error(`cannot use the database ${redactedUrl(config.databaseUrl)}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (migrating !== database) await migrating.close().catch(() => {});
   }
   const db = database.db;
 

@@ -36,7 +36,7 @@ const pgTypes = {
 };
 
 export interface DbOptions {
-  /** PostgreSQL: how long one query may go unanswered before its connection is dropped (tests shorten it). */
+  /** PostgreSQL: how long one query may go unanswered before its connection is dropped (tests shorten it; 0: never). */
   queryTimeoutMs?: number;
 }
 
@@ -66,7 +66,7 @@ export function createPgPool(url: string, max = 10, queryTimeoutMs = DEFAULT_QUE
     max,
     types: pgTypes as any,
     connectionTimeoutMillis: connectTimeoutMs(url),
-    Client: timedClient(queryTimeoutMs),
+    ...(queryTimeoutMs > 0 ? { Client: timedClient(queryTimeoutMs) } : {}),
   });
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));

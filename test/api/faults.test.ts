@@ -7,6 +7,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { SQLITE_MODULE, SQLiteDatabase as SQLite } from '../../src/db/database.ts';
 import { Account, ID, Users } from 'node-appwrite';
@@ -338,6 +339,33 @@ describe('PostgreSQL connections killed under the server [postgres]', { skip: !p
       if (!o.ok && kept) assert.equal((await exchange(i)).userId, tokenUsers[i].$id);
     }
     for (const [i, o] of logins.entries()) if (!o.ok) assert.equal((await login(i)).userId, loginUsers[i].$id);
+  });
+});
+
+describe('PostgreSQL query timeout and start-up [postgres]', { skip: !pgOnly && 'PostgreSQL not in TESSERA_TEST_BACKENDS' }, () => {
+  it('a start that waits on another process\'s migration lock longer than the query timeout still starts', async () => {
+    const db = await freshDatabaseUrl('postgres');
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      // Another process migrating: the migration lock held for longer than the query timeout.
+      await holder.query('begin');
+      await holder.query('select pg_advisory_xact_lock(727274)');
+      const starting = startProcess(db.url, undefined, 300);
+      await new Promise((r) => setTimeout(r, 1_000));
+      await holder.query('commit');
+      const p = await starting;
+      try {
+        assert.equal((await p.fetch('/health/version')).status, 200);
+        const applied = await sql<{ name: string }>`select name from tessera_migrations`.execute(p.container.db);
+        assert.ok(applied.rows.length >= 2, `migrations applied: ${applied.rows.map((r) => r.name)}`);
+      } finally {
+        await p.close();
+      }
+    } finally {
+      await holder.end();
+      await db.drop();
+    }
   });
 });
 
