@@ -17,12 +17,19 @@ for (const backend of backends()) {
       for (const c of cleanups.reverse()) await c();
     });
 
-    it('creates project "default" and a full-scope key in a 0600 file, once', async () => {
+    /** A container on a fresh, empty database; `prepare` runs on its data dir before the container starts. */
+    async function freshContainer(prepare?: (dataDir: string) => void) {
       const db = await freshDatabaseUrl(backend);
       cleanups.push(db.drop);
+      prepare?.(db.dataDir);
       const config = loadConfig({ TESSERA_DATABASE_URL: db.url, TESSERA_DATA_DIR: db.dataDir });
       const c = await createContainer(config, { logger: pino({ level: 'silent' }) });
       cleanups.push(() => c.close());
+      return { db, c };
+    }
+
+    it('creates project "default" and a full-scope key in a 0600 file, once', async () => {
+      const { c } = await freshContainer();
 
       const first = await bootstrapDefaultProject(c);
       assert.ok(first, 'an empty database gets the default project');
@@ -38,14 +45,12 @@ for (const backend of backends()) {
     });
 
     it('keeps the key file of another database in the same data dir: the new key goes to a new file', async () => {
-      const db = await freshDatabaseUrl(backend);
-      cleanups.push(db.drop);
-      const earlier = path.join(db.dataDir, 'default-api-key.json');
-      fs.mkdirSync(db.dataDir, { recursive: true });
-      fs.writeFileSync(earlier, '{"secret":"of another database"}\n');
-      const config = loadConfig({ TESSERA_DATABASE_URL: db.url, TESSERA_DATA_DIR: db.dataDir });
-      const c = await createContainer(config, { logger: pino({ level: 'silent' }) });
-      cleanups.push(() => c.close());
+      let earlier = '';
+      const { db, c } = await freshContainer((dataDir) => {
+        earlier = path.join(dataDir, 'default-api-key.json');
+        fs.mkdirSync(dataDir, { recursive: true });
+        fs.writeFileSync(earlier, '{"secret":"of another database"}\n');
+      });
       const boot = await bootstrapDefaultProject(c);
       assert.equal(boot?.keyFile, path.resolve(db.dataDir, 'default-api-key-2.json'));
       assert.equal(fs.readFileSync(earlier, 'utf8'), '{"secret":"of another database"}\n', 'the earlier file is untouched');
@@ -55,11 +60,7 @@ for (const backend of backends()) {
     });
 
     it('stops the start when creating the project fails for any reason but a concurrent winner', async () => {
-      const db = await freshDatabaseUrl(backend);
-      cleanups.push(db.drop);
-      const config = loadConfig({ TESSERA_DATABASE_URL: db.url, TESSERA_DATA_DIR: db.dataDir });
-      const c = await createContainer(config, { logger: pino({ level: 'silent' }) });
-      cleanups.push(() => c.close());
+      const { c } = await freshContainer();
       const create = c.projects.create.bind(c.projects);
       c.projects.create = async () => {
         throw new Error('connection lost');
@@ -74,11 +75,7 @@ for (const backend of backends()) {
     });
 
     it('makes project and key together: a key that cannot be written leaves no project, and the next start makes both', async () => {
-      const db = await freshDatabaseUrl(backend);
-      cleanups.push(db.drop);
-      const config = loadConfig({ TESSERA_DATABASE_URL: db.url, TESSERA_DATA_DIR: db.dataDir });
-      const c = await createContainer(config, { logger: pino({ level: 'silent' }) });
-      cleanups.push(() => c.close());
+      const { c } = await freshContainer();
       const create = c.keys.create.bind(c.keys);
       c.keys.create = async () => {
         throw new Error('connection lost');
