@@ -1,7 +1,9 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Container } from './container.ts';
-import { AppwriteError, errorBody } from './http/errors.ts';
-import { compileParams, parseQueryString } from './http/params.ts';
+import { AppwriteError } from './errors/errors.ts';
+import { errorBody } from './http/errors.ts';
+import { compileParams } from './schemas/params.ts';
+import { parseQueryString } from './http/query-string.ts';
 import { assertScope, debugFallback, findProject, isProjectId, missingProject, requestedProjectId, resolveCaller, type Caller } from './http/caller.ts';
 import { ALLOW_HEADERS, corsOrigin, isOriginAllowed, unknownOriginMessage } from './http/cors.ts';
 import { accountRoutes } from './accounts/accounts.routes.ts';

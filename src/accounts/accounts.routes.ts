@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
-import { assoc, checkPrefs, P, T } from '../http/params.ts';
-import { AppwriteError } from '../http/errors.ts';
+import { assoc, checkPrefs, P, T } from '../schemas/params.ts';
+import { AppwriteError } from '../errors/errors.ts';
 import { me } from '../http/caller.ts';
-import { accountModel, prefsObject } from '../http/models.ts';
+import { accountModel, prefsObject } from '../schemas/models.ts';
 import { clearSessionCookies } from '../http/cookies.ts';
 import type { UserRow } from '../users/users.ts';
 

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.ts';
 import { takeFirstOf } from '../db/sync.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import type { Project } from '../projects/projects.ts';
-import { AppwriteError } from '../http/errors.ts';
+import { AppwriteError } from '../errors/errors.ts';
 import { uniqueId } from '../support/ids.ts';
 import { hashPassword, verifyDummy, verifyPassword, type StoredPassword } from '../passwords/passwords.ts';
 import { checkPasswordStrength } from '../passwords/password-policy.ts';

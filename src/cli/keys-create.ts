@@ -1,7 +1,7 @@
 import type { Container } from '../container.ts';
 import { KEY_SCOPES } from '../keys/keys.ts';
-import { keyModel } from '../http/models.ts';
-import { AppwriteError, argumentInvalid } from '../http/errors.ts';
+import { keyModel } from '../schemas/models.ts';
+import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
 import { uniqueId } from '../support/ids.ts';
 
 export async function keysCreate(c: Container, o: { project: string; name: string; scopes: string; id?: string; expire?: string }) {

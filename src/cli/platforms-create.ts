@@ -1,8 +1,8 @@
 import type { Container } from '../container.ts';
-import { platformModel } from '../http/models.ts';
-import { AppwriteError, argumentInvalid } from '../http/errors.ts';
-import { compileParams } from '../http/params.ts';
-import { CreateWebParams, createAppParams } from '../platforms/platforms.routes.ts';
+import { platformModel } from '../schemas/models.ts';
+import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
+import { compileParams } from '../schemas/params.ts';
+import { CreateWebParams, createAppParams } from '../platforms/platforms.schemas.ts';
 import { KEY_FIELDS, PLATFORM_TYPES, type AppPlatformType, type PlatformType } from '../platforms/platforms.ts';
 
 export interface PlatformsCreateOptions {

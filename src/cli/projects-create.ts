@@ -1,6 +1,6 @@
 import type { Container } from '../container.ts';
 import { formatDate } from '../support/clock.ts';
-import { argumentInvalid } from '../http/errors.ts';
+import { argumentInvalid } from '../errors/errors.ts';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/;
 

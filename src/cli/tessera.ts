@@ -5,7 +5,7 @@ import { createContainer, type Container } from '../container.ts';
 import { projectsCreate } from './projects-create.ts';
 import { keysCreate } from './keys-create.ts';
 import { platformsCreate, type PlatformsCreateOptions } from './platforms-create.ts';
-import { AppwriteError } from '../http/errors.ts';
+import { AppwriteError } from '../errors/errors.ts';
 
 /** Opens the configured database (running migrations), runs one command, closes it. */
 async function withContainer<T>(fn: (c: Container) => Promise<T>): Promise<void> {

@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Executor } from './schema.ts';
-import type { Filter, ListQuery } from '../http/queries.ts';
-import { AppwriteError } from '../http/errors.ts';
+import type { Filter, ListQuery } from './list-query.ts';
+import { AppwriteError } from '../errors/errors.ts';
 
 const TOTAL_CAP = 5000;
 /** How Appwrite names each listed item in its cursor-not-found message. */

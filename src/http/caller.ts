@@ -8,7 +8,7 @@ import type { ProjectsService } from '../projects/projects.service.ts';
 import type { KeysService } from '../keys/keys.service.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
 import type { JwtService } from '../jwt/jwt.service.ts';
-import { AppwriteError } from './errors.ts';
+import { AppwriteError } from '../errors/errors.ts';
 import { requestCookies } from './cookies.ts';
 
 const NO_COOKIES: Record<string, string | undefined> = Object.freeze({});

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { SERVER_VERSION } from './errors.ts';
+import { SERVER_VERSION } from '../errors/errors.ts';
 
 /**
  * Answers a request Node's HTTP parser refused before any route saw it, in Appwrite's error shape

@@ -1,28 +1,6 @@
-import { ERROR_CATALOGUE, type ErrorType } from './error-catalogue.ts';
+import { SERVER_VERSION, type AppwriteError } from '../errors/errors.ts';
 
-export const SERVER_VERSION = '1.9.6';
-
-/** A failure with a stable Appwrite `type`; the HTTP status comes from the catalogue. */
-export class AppwriteError extends Error {
-  readonly type: ErrorType;
-  readonly code: number;
-
-  constructor(type: ErrorType, message?: string) {
-    const [code, text] = ERROR_CATALOGUE[type];
-    super(message ?? text);
-    this.type = type;
-    this.code = code;
-  }
-}
-
+/** The error body on the wire: `{message, code, type, version}`. */
 export function errorBody(err: AppwriteError) {
   return { message: err.message, code: err.code, type: err.type, version: SERVER_VERSION };
-}
-
-export function argumentInvalid(param: string, description: string): AppwriteError {
-  return new AppwriteError('general_argument_invalid', `Invalid \`${param}\` param: ${description}`);
-}
-
-export function argumentMissing(param: string): AppwriteError {
-  return new AppwriteError('general_argument_invalid', `Param "${param}" is not optional.`);
 }

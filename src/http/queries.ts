@@ -1,30 +1,7 @@
-import { AppwriteError, argumentInvalid } from './errors.ts';
+import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
+import { COMMON_ATTRIBUTES, type AttributeMap, type AttributeType, type Filter, type ListOrder, type ListQuery } from '../db/list-query.ts';
 
-export type AttributeType = 'string' | 'bool' | 'date' | 'int' | 'array';
-/**
- * Public attribute name → column and type, per list endpoint. `fulltext` marks an attribute backed by a
- * fulltext index; only those accept `search`/`notSearch` (none of Appwrite's auth lists allow one).
- */
-export type AttributeMap = Record<string, { column: string; type: AttributeType; fulltext?: boolean }>;
-
-export type Filter =
-  | { method: 'and' | 'or'; queries: Filter[] }
-  | { method: string; column: string; type: AttributeType; values: unknown[] };
-
-export interface ListOrder {
-  attribute: string;
-  column: string;
-  type: AttributeType;
-  desc: boolean;
-}
-
-export interface ListQuery {
-  filters: Filter[];
-  orders: ListOrder[];
-  limit: number;
-  offset: number;
-  cursor: { direction: 'after' | 'before'; id: string } | null;
-}
+export type { AttributeMap, ListQuery };
 
 // Appwrite's value-count rules per filter method (utopia-php/database Validator/Query/Filter.php).
 const AT_LEAST_ONE = new Set(['equal', 'contains', 'containsAny', 'containsAll', 'notContains', 'exists', 'notExists']);
@@ -43,12 +20,6 @@ const MAX_VALUES = 500;
 const MAX_LIMIT = 5000;
 const MAX_NESTING = 3;
 
-export const COMMON_ATTRIBUTES: AttributeMap = {
-  $id: { column: 'id', type: 'string' },
-  $createdAt: { column: 'created_at', type: 'date' },
-  $updatedAt: { column: 'updated_at', type: 'date' },
-  $sequence: { column: 'seq', type: 'int' },
-};
 
 const CURSOR_DESCRIPTION = "UID must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, and underscore. Can't start with a leading underscore";
 const invalid = (detail: string) => argumentInvalid('queries', `Invalid query: ${detail}`);

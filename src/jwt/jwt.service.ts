@@ -1,7 +1,7 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { Db } from '../db/schema.ts';
 import type { Clock, Random } from '../support/clock.ts';
-import { AppwriteError } from '../http/errors.ts';
+import { AppwriteError } from '../errors/errors.ts';
 
 export interface AccountJwtClaims {
   userId: string;

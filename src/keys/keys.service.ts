@@ -1,7 +1,7 @@
 import type { Db, Executor } from '../db/schema.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import { isUniqueViolation } from '../db/database.ts';
-import { AppwriteError, argumentInvalid } from '../http/errors.ts';
+import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
 import { hashSecret } from '../support/secrets.ts';
 import type { Invalidation } from '../support/invalidation.ts';
 import { KEY_SCOPES, toApiKey, type ApiKey } from './keys.ts';

@@ -1,5 +1,5 @@
 import type { AuthSettings } from '../projects/projects.ts';
-import { AppwriteError, argumentInvalid } from '../http/errors.ts';
+import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
 import { verifyPassword, type StoredPassword } from './passwords.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Executor } from '../db/schema.ts';
 import { runList } from '../db/list.ts';
-import type { ListQuery } from '../http/queries.ts';
+import type { ListQuery } from '../db/list-query.ts';
 import type { PlatformRow } from './platforms.ts';
 
 export async function insertPlatform(db: Executor, row: Omit<PlatformRow, 'seq'>): Promise<void> {

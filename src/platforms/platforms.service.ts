@@ -1,9 +1,9 @@
 import type { Db } from '../db/schema.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import type { Invalidation } from '../support/invalidation.ts';
-import type { ListQuery } from '../http/queries.ts';
+import type { ListQuery } from '../db/list-query.ts';
 import { isUniqueViolation } from '../db/database.ts';
-import { AppwriteError } from '../http/errors.ts';
+import { AppwriteError } from '../errors/errors.ts';
 import { resolveId } from '../support/ids.ts';
 import { toPlatform, updatableAs, type Platform, type PlatformType } from './platforms.ts';
 import { deletePlatform, findPlatform, insertPlatform, listPlatforms, updatePlatform } from './platforms.repository.ts';

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { loadConfig } from '../config.ts';
 import { createContainer } from '../container.ts';
 import { KEY_SCOPES } from '../keys/keys.ts';
-import { AppwriteError } from '../http/errors.ts';
+import { AppwriteError } from '../errors/errors.ts';
 import { backends, freshDatabaseUrl } from '../../test/harness.ts';
 import { bootstrapDefaultProject } from './bootstrap.ts';
 

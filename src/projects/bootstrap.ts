@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Container } from '../container.ts';
-import { AppwriteError } from '../http/errors.ts';
+import { AppwriteError } from '../errors/errors.ts';
 import { KEY_SCOPES } from '../keys/keys.ts';
 import { countProjects } from './projects.repository.ts';
 

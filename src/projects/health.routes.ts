@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
-import { AppwriteError, SERVER_VERSION } from '../http/errors.ts';
+import { AppwriteError, SERVER_VERSION } from '../errors/errors.ts';
 import { requestedProjectId } from '../http/caller.ts';
 import { route } from '../http/route.ts';
 

@@ -1,7 +1,7 @@
 import type { Db, Executor } from '../db/schema.ts';
 import type { Clock } from '../support/clock.ts';
 import { isUniqueViolation } from '../db/database.ts';
-import { AppwriteError } from '../http/errors.ts';
+import { AppwriteError } from '../errors/errors.ts';
 import type { Invalidation } from '../support/invalidation.ts';
 import { DEFAULT_AUTHS, type Project } from './projects.ts';
 import { findProjectById, insertProject } from './projects.repository.ts';

@@ -1,6 +1,6 @@
 import type { Db } from '../db/schema.ts';
 import type { Clock } from '../support/clock.ts';
-import { AppwriteError } from '../http/errors.ts';
+import { AppwriteError } from '../errors/errors.ts';
 import { abuseKey, type AbuseContext, type AbuseRule } from './rate-limits.ts';
 import { hitWindow, readWindow, resetKeys } from './rate-limits.repository.ts';
 import { hashSecret } from '../support/secrets.ts';

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
-import { P, T } from '../http/params.ts';
-import { AppwriteError } from '../http/errors.ts';
-import { listModel, sessionModel } from '../http/models.ts';
+import { P, T } from '../schemas/params.ts';
+import { AppwriteError } from '../errors/errors.ts';
+import { listModel, sessionModel } from '../schemas/models.ts';
 import { clearSessionCookies, clientInfo, setSessionCookies } from '../http/cookies.ts';
 import { wantsTotal } from '../http/queries.ts';
 import type { IssuedSession } from './sessions.service.ts';

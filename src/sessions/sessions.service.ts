@@ -5,7 +5,7 @@ import type { Clock, Random } from '../support/clock.ts';
 import type { Invalidation } from '../support/invalidation.ts';
 import type { Project } from '../projects/projects.ts';
 import type { UserRow } from '../users/users.ts';
-import { AppwriteError } from '../http/errors.ts';
+import { AppwriteError } from '../errors/errors.ts';
 import { uniqueId } from '../support/ids.ts';
 import { decodeSessionSecret, encodeSessionSecret, hashSecret, safeEqual } from '../support/secrets.ts';
 import { findUserById, lockUser, updateUser } from '../users/users.repository.ts';

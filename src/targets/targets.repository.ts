@@ -2,7 +2,7 @@ import type { Updateable } from 'kysely';
 import type { Executor, TargetsTable } from '../db/schema.ts';
 import { isUniqueViolation, violatedConstraint } from '../db/database.ts';
 import { runList } from '../db/list.ts';
-import type { ListQuery } from '../http/queries.ts';
+import type { ListQuery } from '../db/list-query.ts';
 import type { TargetRow } from './targets.ts';
 
 export async function insertTarget(db: Executor, row: Omit<TargetRow, 'seq'>): Promise<TargetRow> {

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { projectIdOf } from '../http/caller.ts';
-import { P, T } from '../http/params.ts';
-import { listModel, targetModel } from '../http/models.ts';
+import { P, T } from '../schemas/params.ts';
+import { listModel, targetModel } from '../schemas/models.ts';
 import { parseQueries, wantsTotal, type AttributeMap } from '../http/queries.ts';
 import { PROVIDER_TYPES, type ProviderType } from './targets.ts';
 

@@ -1,10 +1,10 @@
 import type { Db, Executor } from '../db/schema.ts';
 import type { Clock, Random } from '../support/clock.ts';
-import type { ListQuery } from '../http/queries.ts';
+import type { ListQuery } from '../db/list-query.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
 import type { UserRow } from '../users/users.ts';
-import { AppwriteError } from '../http/errors.ts';
-import { isValidEmail, isValidPhone } from '../http/params.ts';
+import { AppwriteError } from '../errors/errors.ts';
+import { isValidEmail, isValidPhone } from '../support/validators.ts';
 import { resolveId, uniqueId } from '../support/ids.ts';
 import { findUserById } from '../users/users.repository.ts';
 import type { ContactMove, ProviderType, TargetInput, TargetRow } from './targets.ts';

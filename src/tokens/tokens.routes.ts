@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
-import { P, T } from '../http/params.ts';
-import { tokenModel } from '../http/models.ts';
+import { P, T } from '../schemas/params.ts';
+import { tokenModel } from '../schemas/models.ts';
 import { clientInfo } from '../http/cookies.ts';
 
 export function tokenRoutes(c: Container) {

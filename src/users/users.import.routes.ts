@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TProperties } from '@sinclair/typebox';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
-import { P, T } from '../http/params.ts';
-import { argumentInvalid } from '../http/errors.ts';
-import { userModel } from '../http/models.ts';
+import { P, T } from '../schemas/params.ts';
+import { argumentInvalid } from '../errors/errors.ts';
+import { userModel } from '../schemas/models.ts';
 import { hashCostProblem, SHA_VERSIONS, type StoredPassword } from '../passwords/passwords.ts';
 import { checkPersonalData } from '../passwords/password-policy.ts';
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { ID, Users } from 'node-appwrite';
 import { buildApp, REQUEST_TIMEOUT_MS } from '../../src/app.ts';
-import { parseQueryString } from '../../src/http/params.ts';
+import { parseQueryString } from '../../src/http/query-string.ts';
 import { Invalidation } from '../../src/support/invalidation.ts';
 import { SessionCache } from '../../src/sessions/session-cache.ts';
 import { HASH_COST_LIMITS, verifyPassword } from '../../src/passwords/passwords.ts';

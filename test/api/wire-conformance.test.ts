@@ -4,7 +4,7 @@ import http from 'node:http';
 import { Account, AppwriteException, ID, Users } from 'node-appwrite';
 import { backends, rejection, startServer, type TestServer } from '../harness.ts';
 import { toAppwriteError } from '../../src/app.ts';
-import { AppwriteError } from '../../src/http/errors.ts';
+import { AppwriteError } from '../../src/errors/errors.ts';
 
 // Conformance with Appwrite's wire conventions; each test names the Appwrite source it follows.
 

@@ -1,0 +1,59 @@
+// Appwrite's request bodies and query strings as PHP reads them: bracketed keys become arrays.
+
+const MAX_INPUT_NESTING = 64;
+
+/**
+ * One bracketed level while parsing: its values by index. Not a sparse array: `a[1000][1000]…` would
+ * allocate 1,001 slots at every level, so a 1 MB form body could take ~800 MB and a second of CPU.
+ */
+class Slots {
+  readonly items = new Map<number, unknown>();
+  /** Where `[]` appends: one past the highest index, as PHP. */
+  next = 0;
+  set(idx: number, value: unknown): void {
+    this.items.set(idx, value);
+    if (idx >= this.next) this.next = idx + 1;
+  }
+}
+
+/** Parses `a=1&queries[0]=x&queries[1]=y&nested[0][1]=z` the way Appwrite's PHP side reads it. */
+export function parseQueryString(qs: string): Record<string, unknown> {
+  const out: Record<string, any> = {};
+  for (const [rawKey, value] of new URLSearchParams(qs)) {
+    const bracket = rawKey.indexOf('[');
+    if (bracket <= 0) {
+      out[rawKey] = value;
+      continue;
+    }
+    const base = rawKey.slice(0, bracket);
+    const path = [...rawKey.slice(bracket).matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]);
+    // As PHP (max_input_nesting_level): a key nested deeper is dropped, so compact() cannot overflow
+    // the stack; `__proto__` would set the result's prototype instead of a param.
+    if (path.length > MAX_INPUT_NESTING || base === '__proto__') continue;
+    if (!(out[base] instanceof Slots)) out[base] = new Slots();
+    let node: Slots = out[base];
+    for (let i = 0; i < path.length; i++) {
+      const last = i === path.length - 1;
+      const idx = path[i] === '' ? node.next : Number(path[i]);
+      if (!Number.isInteger(idx) || idx < 0 || idx > 1000) break;
+      if (last) {
+        node.set(idx, value);
+      } else {
+        let child = node.items.get(idx);
+        if (!(child instanceof Slots)) node.set(idx, (child = new Slots()));
+        node = child as Slots;
+      }
+    }
+  }
+  for (const k of Object.keys(out)) if (out[k] instanceof Slots) out[k] = compact(out[k]);
+  return out;
+}
+
+/** The values in index order, gaps closed (PHP arrays read as lists). */
+function compact(node: Slots): unknown[] {
+  return [...node.items.keys()].sort((a, b) => a - b).map((k) => {
+    const v = node.items.get(k);
+    return v instanceof Slots ? compact(v) : v;
+  });
+}
+
