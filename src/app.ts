@@ -3,6 +3,7 @@ import type { Container } from './container.ts';
 import { AppwriteError } from './errors/errors.ts';
 import { errorBody } from './http/errors.ts';
 import { compileParams } from './schemas/params.ts';
+import { registerBodyParsers, BODY_LIMIT } from './http/body.ts';
 import { parseQueryString } from './http/query-string.ts';
 import { assertScope, debugFallback, findProject, isProjectId, missingProject, requestedProjectId, resolveCaller, type Caller } from './http/caller.ts';
 import { ALLOW_HEADERS, corsOrigin, isOriginAllowed, unknownOriginMessage } from './http/cors.ts';
@@ -16,7 +17,6 @@ import { platformRoutes } from './platforms/platforms.routes.ts';
 import type { AbuseRule } from './rate-limits/rate-limits.ts';
 import { clientErrorHandler } from './http/client-errors.ts';
 
-const BODY_LIMIT = 1024 * 1024;
 /**
  * How long a client has to send its whole request, headers and body. Fastify's default is none, and
  * Node then bounds only the headers (60 s): a client trickling a body a byte at a time would hold its
@@ -102,24 +102,6 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
     await app.register(routes(c), { prefix: '/v1' });
   }
   return app;
-}
-
-/** JSON and form bodies; anything else is ignored, as Appwrite ignores what it cannot read. */
-function registerBodyParsers(app: FastifyInstance): void {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (!text) return done(null, {});
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new AppwriteError('general_argument_invalid', 'Invalid JSON body.'), undefined);
-    }
-  });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) =>
-    done(null, parseQueryString(body as string)),
-  );
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, _body, done) => done(null, {}));
 }
 
 /** onRequest: the headers every response carries, and CORS for requests with an Origin. */

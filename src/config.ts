@@ -11,6 +11,10 @@ export interface Config {
   logLevel: string;
   /** Secret used to sign account JWTs; generated and kept in the database when not given. */
   jwtSecret: string | null;
+  /** TESSERA_SECRET_KEY: the server key (base64 or hex, 32+ bytes) that encrypts secrets at rest. */
+  secretKey: string | null;
+  /** TESSERA_SECRET_KEY_FILE: a file holding the server key; else `<dataDir>/secret.key`, made on first start. */
+  secretKeyFile: string | null;
   /** Which proxies may set X-Forwarded-For/-Proto (Fastify trustProxy): false, true, or addresses/CIDRs. */
   trustProxy: boolean | string;
 }
@@ -45,5 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.TESSERA_LOG_LEVEL || 'info',
     jwtSecret: env.TESSERA_JWT_SECRET || null,
     trustProxy: parseTrustProxy(env.TESSERA_TRUST_PROXY),
+    secretKey: env.TESSERA_SECRET_KEY || null,
+    secretKeyFile: env.TESSERA_SECRET_KEY_FILE || null,
   };
 }

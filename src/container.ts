@@ -5,6 +5,7 @@ import { migrate } from './db/migrator.ts';
 import type { Db } from './db/schema.ts';
 import { systemClock, systemRandom, type Clock, type Random } from './support/clock.ts';
 import { Invalidation } from './support/invalidation.ts';
+import { createSealer, loadServerKey, type Sealer } from './support/sealing.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { KeysService } from './keys/keys.service.ts';
 import { PlatformsService } from './platforms/platforms.service.ts';
@@ -26,6 +27,8 @@ export interface Container {
   db: Db;
   clock: Clock;
   random: Random;
+  /** Encrypts secrets at rest under the server key. */
+  sealer: Sealer;
   invalidation: Invalidation;
   projects: ProjectsService;
   keys: KeysService;
@@ -55,6 +58,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? systemRandom();
+  const sealer = createSealer(loadServerKey(config));
   const database = createDb(config.databaseUrl, { queryTimeoutMs: opts.dbQueryTimeoutMs });
   // Migrations on PostgreSQL get a connection without the query timeout: a migration may rewrite a
   // large table, and a process starting next to another waits for its migration lock.
@@ -86,7 +90,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const maintenance = new MaintenanceService(db, clock, logger);
 
   return {
-    config, logger, database, db, clock, random, invalidation,
+    config, logger, database, db, clock, random, sealer, invalidation,
     projects, keys, platforms, sessions, tokens, users, targets, accounts, jwt, rateLimits, maintenance,
     async close() {
       maintenance.stop();
