@@ -58,7 +58,6 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? systemRandom();
-  const sealer = createSealer(loadServerKey(config));
   const database = createDb(config.databaseUrl, { queryTimeoutMs: opts.dbQueryTimeoutMs });
   // Migrations on PostgreSQL get a connection without the query timeout: a migration may rewrite a
   // large table, and a process starting next to another waits for its migration lock.
@@ -73,6 +72,14 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     if (migrating !== database) await migrating.close().catch(() => {});
   }
   const db = database.db;
+  // After the database, so a start on an unusable data dir names the database first.
+  let sealer: Sealer;
+  try {
+    sealer = createSealer(loadServerKey(config));
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw new Error(`cannot use the server key: ${(err as Error).message}`, { cause: err });
+  }
 
   const invalidation = new Invalidation(database.pool, opts.invalidationHeartbeatMs);
   await invalidation.start();
