@@ -1,6 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, RouteOptions } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import type { AbuseRule } from '../rate-limits/rate-limits.ts';
+import type { RateLimitsService } from '../rate-limits/rate-limits.service.ts';
+import { compileParams } from '../schemas/params.ts';
 import type { Caller } from './caller.ts';
 
 /** What a route needs from the caller before its params are even read. */
@@ -71,4 +73,27 @@ function stripNulls<Q>(input: Q): Q {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input)) if (v !== null && k !== '__proto__') out[k] = v;
   return out as Q;
+}
+
+/** Fastify's validator compiler for route schemas: Appwrite's param errors (schemas/params.ts). */
+export function paramsValidatorCompiler({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
+  const validate = compileParams(schema as TSchema, httpPart !== 'body');
+  return (data: unknown) => {
+    try {
+      return { value: validate(data) };
+    } catch (error) {
+      return { error: error as Error };
+    }
+  };
+}
+
+/** onRoute: routes that reset their abuse counters on 201 get their own onSend hook; the others pay nothing. */
+export function resetAbuseOnSuccess(rateLimits: Pick<RateLimitsService, 'reset'>) {
+  return (opts: RouteOptions) => {
+    if (!(opts.config as { meta?: RouteMeta } | undefined)?.meta?.abuseReset) return;
+    opts.onSend = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      if (reply.statusCode === 201 && req.abuseKeys) await rateLimits.reset(req.abuseKeys);
+      return payload;
+    };
+  };
 }
