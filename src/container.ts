@@ -4,7 +4,8 @@ import { createDb, type Database } from './db/database.ts';
 import { migrate } from './db/migrator.ts';
 import type { Db } from './db/schema.ts';
 import { systemClock, systemRandom, type Clock, type Random } from './support/clock.ts';
-import { Invalidation } from './support/invalidation.ts';
+import { EventRelay } from './events/relay.ts';
+import { EventBus } from './events/bus.ts';
 import { createSealer, loadServerKey, type Sealer } from './support/sealing.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { KeysService } from './keys/keys.service.ts';
@@ -29,7 +30,10 @@ export interface Container {
   random: Random;
   /** Encrypts secrets at rest under the server key. */
   sealer: Sealer;
-  invalidation: Invalidation;
+  /** Carries committed events to the other processes on the database. */
+  relay: EventRelay;
+  /** Domain events: services publish, caches (and later mail, audit, webhooks) subscribe. */
+  events: EventBus;
   projects: ProjectsService;
   keys: KeysService;
   platforms: PlatformsService;
@@ -81,27 +85,28 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     throw new Error(`cannot use the server key: ${(err as Error).message}`, { cause: err });
   }
 
-  const invalidation = new Invalidation(database.pool, opts.invalidationHeartbeatMs);
-  await invalidation.start();
-  const projects = new ProjectsService(db, clock, invalidation);
-  const keys = new KeysService(db, clock, random, invalidation);
-  const platforms = new PlatformsService(db, clock, random, invalidation);
-  const sessions = new SessionsService(database, clock, random, invalidation, new SessionCache(invalidation));
+  const relay = new EventRelay(database.pool, opts.invalidationHeartbeatMs, database.sync);
+  const events = new EventBus(db, relay);
+  await relay.start();
+  const projects = new ProjectsService(db, clock, events);
+  const keys = new KeysService(db, clock, random, events);
+  const platforms = new PlatformsService(db, clock, random, events);
+  const sessions = new SessionsService(database, clock, random, events, new SessionCache(events, relay, clock));
   const tokens = new TokensService(db, clock, random);
   const jwt = new JwtService(db, clock, random, config.jwtSecret);
   await jwt.init();
-  const targets = new TargetsService(db, clock, random, sessions);
-  const users = new UsersService(database, clock, random, sessions, tokens, jwt, targets);
-  const accounts = new AccountsService(database, clock, random, users, sessions, tokens);
+  const targets = new TargetsService(db, clock, random, events);
+  const users = new UsersService(database, clock, random, sessions, tokens, jwt, targets, events);
+  const accounts = new AccountsService(database, clock, random, users, sessions, tokens, events);
   const rateLimits = new RateLimitsService(db, clock, config.abuseLimits);
   const maintenance = new MaintenanceService(db, clock, logger);
 
   return {
-    config, logger, database, db, clock, random, sealer, invalidation,
+    config, logger, database, db, clock, random, sealer, relay, events,
     projects, keys, platforms, sessions, tokens, users, targets, accounts, jwt, rateLimits, maintenance,
     async close() {
       maintenance.stop();
-      await invalidation.stop();
+      await relay.stop();
       await database.close();
     },
   };

@@ -13,6 +13,10 @@ import { buildApp } from '../src/app.ts';
 import { bootstrapDefaultProject } from '../src/projects/bootstrap.ts';
 import type { Clock } from '../src/support/clock.ts';
 import type { AuthSettings } from '../src/projects/projects.ts';
+import { event } from '../src/events/events.ts';
+import { EventBus } from '../src/events/bus.ts';
+import { EventRelay } from '../src/events/relay.ts';
+import { SessionCache } from '../src/sessions/session-cache.ts';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -107,7 +111,7 @@ export async function startServer(backend: Backend, opts: { clock?: Clock; env?:
   const settingsRow = () => container.db.selectFrom('projects').select('settings').where('id', '=', projectId).executeTakeFirstOrThrow();
   const writeSettings = async (settings: string) => {
     await container.db.updateTable('projects').set({ settings }).where('id', '=', projectId).execute();
-    await container.invalidation.publish('project', projectId);
+    await projectChanged(container, projectId);
   };
   const initialSettings = (await settingsRow()).settings;
   return {
@@ -173,4 +177,22 @@ export async function eventually<T>(probe: () => Promise<T>, want: T, ms = 2_000
     last = await probe();
   }
   return last;
+}
+
+/** After a test wrote a project's row by hand: the event a settings change publishes, so caches reload. */
+export function projectChanged(container: Container, projectId: string): Promise<void> {
+  return container.events.committed([event('projects.[projectId].update', projectId, { projectId })]);
+}
+
+/** After a test wrote a user's row by hand: the event such a change publishes, so cached callers go. */
+export function userChanged(container: Container, projectId: string, userId: string): Promise<void> {
+  return container.events.committed([event('users.[userId].update.status', projectId, { userId })]);
+}
+
+/** A session cache on a bus of its own, with no database (unit tests of the cache). */
+export function standaloneCache(limit?: number, maxBytes?: number, clock: Clock = new FakeClock()) {
+  const bus = new EventBus(null as never, new EventRelay(null));
+  const cache = new SessionCache(bus, { live: true }, clock, limit, maxBytes);
+  const userEvent = (projectId: string, userId: string) => bus.committed([event('users.[userId].update.status', projectId, { userId })]);
+  return { bus, cache, userEvent };
 }

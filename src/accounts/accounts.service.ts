@@ -10,6 +10,8 @@ import type { SessionsService, IssuedSession } from '../sessions/sessions.servic
 import type { TokensService } from '../tokens/tokens.service.ts';
 import { SESSION_TOKEN_TYPE_SET, TOKEN_TYPE } from '../tokens/tokens.ts';
 import type { UsersService } from '../users/users.service.ts';
+import type { EventBus } from '../events/bus.ts';
+import { event } from '../events/events.ts';
 import { countUsers, findUserById, loginUserByEmailTemplate, insertUser, updateUser } from '../users/users.repository.ts';
 import { hashColumns, storedPassword, type UserRow } from '../users/users.ts';
 
@@ -26,6 +28,7 @@ export class AccountsService {
     private users: UsersService,
     private sessions: SessionsService,
     private tokens: TokensService,
+    private events: EventBus,
   ) {}
 
   private async assertUserLimit(project: Project) {
@@ -58,7 +61,7 @@ export class AccountsService {
 
   /** Imported hashes become argon2id on the first successful login. */
   private async rehash(project: Project, user: Pick<UserRow, 'id'>, password: string): Promise<UserRow> {
-    return this.users.update(project.id, user.id, hashColumns(await hashPassword(password)));
+    return this.users.update(project.id, user.id, hashColumns(await hashPassword(password)), 'users.[userId].rehash');
   }
 
   async createAnonymousSession(project: Project, client: ClientInfo): Promise<IssuedSession> {
@@ -80,13 +83,14 @@ export class AccountsService {
     const token = await this.tokens.find(db, project.id, userId, SESSION_TOKEN_TYPE_SET, secret);
     if (!token || token.type === TOKEN_TYPE.oauth2) throw new AppwriteError('user_invalid_token');
     const { provider, factor, verify } = tokenSessionKind(token.type);
-    const issued = await db.transaction().execute(async (trx) => {
+    return this.events.transaction(async (trx, emit) => {
       if (!(await this.tokens.consume(trx, project.id, token.id))) throw new AppwriteError('user_invalid_token');
-      if (verify) await updateUser(trx, project.id, userId, { [verify]: 1, updated_at: this.clock.now() });
-      return this.sessions.issueIn(trx, project, user, { userId, provider, factors: [factor], ...client }, true);
+      if (verify) {
+        await updateUser(trx, project.id, userId, { [verify]: 1, updated_at: this.clock.now() });
+        emit(event('users.[userId].update.verification', project.id, { userId }));
+      }
+      return this.sessions.issueIn(trx, emit, project, user, { userId, provider, factors: [factor], ...client }, true);
     });
-    await this.sessions.userChanged(project.id, userId);
-    return issued;
   }
 
   /**
@@ -98,7 +102,7 @@ export class AccountsService {
     const auths = project.settings.auths;
     checkPasswordStrength(auths, password);
     if (user.password_update !== null && !(await this.matches(storedPassword(user), oldPassword ?? ''))) throw new AppwriteError('user_invalid_credentials');
-    const row = await this.users.update(project.id, user.id, await this.users.newPassword(project, user, password, 'account'));
+    const row = await this.users.update(project.id, user.id, await this.users.newPassword(project, user, password, 'account'), 'users.[userId].update.password');
     // As Appwrite: only a request with its own session (not a JWT) ends the other sessions.
     if (auths.invalidateSessions && currentSessionId) await this.sessions.deleteAll(project.id, user.id, currentSessionId);
     return row;
@@ -127,7 +131,7 @@ export class AccountsService {
     if (!hasPassword) Object.assign(changes, { ...hashColumns(await hashPassword(password)), password_update: this.clock.now() });
     // A value held by any messaging target is 409 user_target_already_exists (users.update); a clash
     // on the users table alone (the other user's target was deleted) is what Appwrite answers here.
-    return this.users.update(project.id, user.id, changes, field === 'email' ? 'general_bad_request' : 'user_phone_already_exists');
+    return this.users.update(project.id, user.id, changes, field === 'email' ? 'users.[userId].update.email' : 'users.[userId].update.phone', field === 'email' ? 'general_bad_request' : 'user_phone_already_exists');
   }
 }
 

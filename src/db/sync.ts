@@ -34,6 +34,11 @@ export class SyncSqlite {
     return !this.sqlite.inTransaction;
   }
 
+  /** Changes when another connection (another process: the CLI) commits; never for this one's own writes. */
+  dataVersion(): number {
+    return this.sqlite.pragma('data_version', { simple: true }) as number;
+  }
+
   /** A template's rows for these values (compiled and prepared on first use). */
   allOf<T extends QueryTemplate<any, any>>(template: T, values: TemplateValues<T>): TemplateRow<T>[] {
     const { compiled, stmt } = this.compiledTemplate(template);

@@ -3,7 +3,7 @@ import type { Clock, Random } from '../support/clock.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
 import { hashSecret } from '../support/secrets.ts';
-import type { Invalidation } from '../support/invalidation.ts';
+import type { EventBus } from '../events/bus.ts';
 import { KEY_SCOPES, toApiKey, type ApiKey } from './keys.ts';
 import { findKeyBySecretHash, insertKey, touchKey } from './keys.repository.ts';
 
@@ -20,12 +20,12 @@ export class KeysService {
     private db: Db,
     private clock: Clock,
     private random: Random,
-    invalidation: Invalidation,
+    bus: EventBus,
   ) {
-    invalidation.on('key', (projectId) => {
-      if (projectId === '*') this.cache.clear();
-      else for (const [h, k] of this.cache) if (k.projectId === projectId) this.cache.delete(h);
+    bus.onCommitEverywhere(['keys.[keyId].update', 'keys.[keyId].delete', 'projects.[projectId].update'], (e) => {
+      for (const [h, k] of this.cache) if (k.projectId === e.projectId) this.cache.delete(h);
     });
+    bus.onReset(() => this.cache.clear());
   }
 
   /** `db`: a transaction to create the key in (first start makes it with its project). */

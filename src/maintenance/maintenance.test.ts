@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ID, Users } from 'node-appwrite';
 import pino from 'pino';
-import { backends, FakeClock, startServer, type TestServer } from '../../test/harness.ts';
+import { backends, FakeClock, projectChanged, startServer, type TestServer } from '../../test/harness.ts';
 import { MaintenanceService } from './maintenance.service.ts';
 
 for (const backend of backends()) {
@@ -24,7 +24,7 @@ for (const backend of backends()) {
       const live = await users.createToken({ userId: user.$id, expire: 7200 });
       await t.fetch('/account/sessions/email', { method: 'POST', json: { email: 'm@example.com', password: 'wrong-password' } });
       await t.container.db.updateTable('projects').set({ settings: JSON.stringify({ auths: { duration: 120 } }) }).where('id', '=', 'default').execute();
-      await t.container.invalidation.publish('project', 'default');
+      await projectChanged(t.container, 'default');
       const short = await users.createSession({ userId: user.$id });
       assert.equal(await count('tokens'), 2);
       assert.equal(await count('rate_limits'), 1);

@@ -1,6 +1,7 @@
 import type { Db } from '../db/schema.ts';
 import type { Clock, Random } from '../support/clock.ts';
-import type { Invalidation } from '../support/invalidation.ts';
+import type { EventBus } from '../events/bus.ts';
+import { event } from '../events/events.ts';
 import type { ListQuery } from '../db/list-query.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import { AppwriteError } from '../errors/errors.ts';
@@ -25,7 +26,7 @@ export class PlatformsService {
     private db: Db,
     private clock: Clock,
     private random: Random,
-    private invalidation: Invalidation,
+    private bus: EventBus,
   ) {}
 
   async list(projectId: string, query: ListQuery, total: boolean): Promise<{ platforms: Platform[]; total: number }> {
@@ -51,14 +52,17 @@ export class PlatformsService {
       created_at: now,
       updated_at: now,
     };
+    const platform = toPlatform({ ...row, seq: 0 });
     try {
-      await insertPlatform(this.db, row);
+      await this.bus.transaction(async (trx, emit) => {
+        await insertPlatform(trx, row);
+        emit(event('platforms.[platformId].create', projectId, { platformId: row.id }, platform));
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppwriteError('platform_already_exists');
       throw err;
     }
-    await this.invalidation.publish('project', projectId);
-    return toPlatform({ ...row, seq: 0 });
+    return platform;
   }
 
   /** Updating through another type's route is refused (400 platform_method_unsupported). */
@@ -71,13 +75,18 @@ export class PlatformsService {
       ...(input.type === 'web' ? (input.hostname ? { hostname: input.hostname } : {}) : { key: input.key ?? '' }),
       updated_at: this.clock.now(),
     };
-    if (!(await updatePlatform(this.db, projectId, id, changes))) throw new AppwriteError('platform_not_found');
-    await this.invalidation.publish('project', projectId);
-    return toPlatform({ ...row, ...changes });
+    const platform = toPlatform({ ...row, ...changes });
+    await this.bus.transaction(async (trx, emit) => {
+      if (!(await updatePlatform(trx, projectId, id, changes))) throw new AppwriteError('platform_not_found');
+      emit(event('platforms.[platformId].update', projectId, { platformId: id }, platform));
+    });
+    return platform;
   }
 
   async delete(projectId: string, id: string): Promise<void> {
-    if (!(await deletePlatform(this.db, projectId, id))) throw new AppwriteError('platform_not_found');
-    await this.invalidation.publish('project', projectId);
+    await this.bus.transaction(async (trx, emit) => {
+      if (!(await deletePlatform(trx, projectId, id))) throw new AppwriteError('platform_not_found');
+      emit(event('platforms.[platformId].delete', projectId, { platformId: id }));
+    });
   }
 }

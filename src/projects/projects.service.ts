@@ -2,7 +2,7 @@ import type { Db, Executor } from '../db/schema.ts';
 import type { Clock } from '../support/clock.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import { AppwriteError } from '../errors/errors.ts';
-import type { Invalidation } from '../support/invalidation.ts';
+import type { EventBus } from '../events/bus.ts';
 import { DEFAULT_AUTHS, type Project } from './projects.ts';
 import { findProjectById, insertProject } from './projects.repository.ts';
 
@@ -14,9 +14,12 @@ export class ProjectsService {
   constructor(
     private db: Db,
     private clock: Clock,
-    invalidation: Invalidation,
+    bus: EventBus,
   ) {
-    invalidation.on('project', (projectId) => (projectId === '*' ? this.cache.clear() : this.cache.delete(projectId)));
+    // Platforms decide the origins a project admits; settings its policies.
+    const changes = ['projects.[projectId].update', 'platforms.[platformId].create', 'platforms.[platformId].update', 'platforms.[platformId].delete'] as const;
+    bus.onCommitEverywhere(changes, (e) => this.cache.delete(e.projectId));
+    bus.onReset(() => this.cache.clear());
   }
 
   /** Projects are read on every request; a short-lived per-process copy keeps that off the database. */

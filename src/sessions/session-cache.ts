@@ -1,20 +1,41 @@
-import type { Invalidation } from '../support/invalidation.ts';
+import type { EventBus } from '../events/bus.ts';
+import type { EventName } from '../events/events.ts';
+import type { EventRelay } from '../events/relay.ts';
+import type { Clock } from '../support/clock.ts';
 import type { SessionRow } from './sessions.ts';
 import type { UserRow } from '../users/users.ts';
 import type { TargetRow } from '../targets/targets.ts';
 
 export interface CachedCaller {
+  /** When this copy was read from the database (the clock's ms). */
+  readAt?: number;
   session: SessionRow;
   user: UserRow;
   /** The user's messaging targets, read with the user: GET /account answers from here. */
   targets: readonly TargetRow[];
 }
 
+/** The events that leave a user's cached callers as they were: nothing to drop. */
+const KEEPS_CALLERS: ReadonlySet<EventName> = new Set<EventName>([
+  'users.[userId].create',
+  'users.[userId].sessions.[sessionId].create',
+  'users.[userId].tokens.[tokenId].create',
+  'users.[userId].verification.[tokenId].create',
+  'users.[userId].recovery.[tokenId].create',
+]);
+
 /**
- * Bounded per-process map from the SHA-256 of a session value (cookie or header) to its session and user, so that checking a
- * session skips the database on a warm hit. Every write that changes a user or ends one of its
- * sessions publishes a 'user' invalidation, which drops that user's entries here and, through
- * PostgreSQL NOTIFY, in every other process.
+ * How long a cached caller is served before its rows are read again. Every change is relayed to
+ * every process inside its own transaction, so this only bounds what a lost message (a bug, a
+ * write made around Tessera) could leave standing.
+ */
+export const SESSION_CACHE_MAX_AGE_MS = 30_000;
+
+/**
+ * Bounded per-process map from the SHA-256 of a session value (cookie or header) to its session and
+ * user, so that checking a session skips the database on a warm hit. It subscribes to the domain
+ * events: any event about a user but those in KEEPS_CALLERS drops that user's entries, here and,
+ * through the relay, in every other process.
  */
 export class SessionCache {
   private byHash = new Map<string, CachedCaller>();
@@ -27,20 +48,20 @@ export class SessionCache {
    * GET /account's serialised body), so a count alone would let 50,000 such sessions fill the heap.
    */
   constructor(
-    private readonly invalidation: Invalidation,
+    bus: EventBus,
+    private readonly relay: Pick<EventRelay, 'live'>,
+    private readonly clock: Clock,
     private readonly limit = 50_000,
     readonly maxBytes = 256 * 1024 * 1024,
+    readonly maxAgeMs = SESSION_CACHE_MAX_AGE_MS,
   ) {
-    invalidation.on('user', (projectId, userId) => {
-      this.invalidations++;
-      if (projectId === '*') this.clear();
-      else this.dropUser(projectId, userId);
+    bus.onCommitEverywhere('*', (e) => {
+      if (KEEPS_CALLERS.has(e.name)) return;
+      const userId = (e.params as { userId?: string }).userId;
+      if (userId !== undefined) this.dropUser(e.projectId, userId);
+      else if (e.name === 'projects.[projectId].update') this.dropProject(e.projectId);
     });
-    invalidation.on('project', (projectId) => {
-      this.invalidations++;
-      if (projectId === '*') this.clear();
-      else for (const [h, c] of this.byHash) if (c.user.project_id === projectId) this.delete(h, c);
-    });
+    bus.onReset(() => this.clear());
   }
 
   /**
@@ -51,13 +72,23 @@ export class SessionCache {
     return this.invalidations;
   }
 
-  /** Nothing is served while other processes' invalidations could be missed (LISTEN connection down). */
+  /**
+   * Nothing is served while other processes' events could be missed (LISTEN connection down), nor
+   * past its age.
+   */
   get(hash: string): CachedCaller | undefined {
-    return this.invalidation.live ? this.byHash.get(hash) : undefined;
+    if (!this.relay.live) return undefined;
+    const hit = this.byHash.get(hash);
+    if (hit && this.clock.now() - (hit.readAt ?? 0) > this.maxAgeMs) {
+      this.delete(hash, hit);
+      return undefined;
+    }
+    return hit;
   }
 
   set(hash: string, entry: CachedCaller, readAtGeneration = this.invalidations): void {
-    if (readAtGeneration !== this.invalidations || !this.invalidation.live) return;
+    if (readAtGeneration !== this.invalidations || !this.relay.live) return;
+    entry.readAt ??= this.clock.now();
     const weight = weightOf(entry);
     if (weight > this.maxBytes) return;
     const previous = this.byHash.get(hash);
@@ -76,6 +107,7 @@ export class SessionCache {
   }
 
   dropUser(projectId: string, userId: string): void {
+    this.invalidations++;
     const key = userKey(projectId, userId);
     for (const h of [...(this.hashesByUser.get(key) ?? [])]) {
       const entry = this.byHash.get(h);
@@ -84,7 +116,13 @@ export class SessionCache {
     this.hashesByUser.delete(key);
   }
 
+  private dropProject(projectId: string): void {
+    this.invalidations++;
+    for (const [h, c] of this.byHash) if (c.user.project_id === projectId) this.delete(h, c);
+  }
+
   clear(): void {
+    this.invalidations++;
     this.byHash.clear();
     this.hashesByUser.clear();
     this.bytes = 0;

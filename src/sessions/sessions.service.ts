@@ -2,7 +2,8 @@ import type { Database } from '../db/database.ts';
 import type { SyncSqlite } from '../db/sync.ts';
 import type { Executor } from '../db/schema.ts';
 import type { Clock, Random } from '../support/clock.ts';
-import type { Invalidation } from '../support/invalidation.ts';
+import type { EventBus, Emit } from '../events/bus.ts';
+import { event, type DomainEvent } from '../events/events.ts';
 import type { Project } from '../projects/projects.ts';
 import type { UserRow } from '../users/users.ts';
 import { AppwriteError } from '../errors/errors.ts';
@@ -40,7 +41,7 @@ export class SessionsService {
     private database: Database,
     private clock: Clock,
     private random: Random,
-    private invalidation: Invalidation,
+    private bus: EventBus,
     readonly cache: SessionCache,
   ) {}
 
@@ -100,23 +101,31 @@ export class SessionsService {
    * sessions beyond the project's limit are deleted in the same transaction, after the user row is
    * locked, so concurrent logins cannot overshoot the limit.
    */
-  async issueIn(trx: Executor, project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
+  async issueIn(trx: Executor, emit: Emit, project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
     if (this.database.dialect === 'postgres') await lockUser(trx, project.id, user.id);
     const { row, secret } = this.newSession(project, user, input);
     const session = await insertSession(trx, row);
     const limit = this.limitFor(project, applyLimit);
     const trimmed = limit > 0 ? await trimUserSessions(trx, project.id, user.id, limit) : 0;
-    return { session, secret, trimmed };
+    const issued = { session, secret, trimmed };
+    for (const e of this.issuedEvents(project.id, issued)) emit(e);
+    return issued;
   }
 
-  /** A new session invalidates nothing cached, unless the session limit ended older ones. */
+  /** A new session, and, when the session limit ended older ones, the trim that drops their cached copies. */
+  private issuedEvents(projectId: string, { session, trimmed }: IssuedSession): DomainEvent[] {
+    const created = event('users.[userId].sessions.[sessionId].create', projectId, { userId: session.user_id, sessionId: session.id }, session);
+    return trimmed > 0 ? [created, event('users.[userId].sessions.trim', projectId, { userId: session.user_id })] : [created];
+  }
+
   async issue(project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
     const sync = this.database.sync;
-    const issued = sync?.idle()
-      ? this.issueSync(sync, project, user, input, applyLimit)
-      : await this.database.db.transaction().execute((trx) => this.issueIn(trx, project, user, input, applyLimit));
-    if (issued.trimmed > 0) await this.userChanged(project.id, user.id);
-    return issued;
+    if (sync?.idle() && !this.bus.needsTransaction('users.[userId].sessions.[sessionId].create')) {
+      const issued = this.issueSync(sync, project, user, input, applyLimit);
+      await this.bus.committed(this.issuedEvents(project.id, issued));
+      return issued;
+    }
+    return this.bus.transaction((trx, emit) => this.issueIn(trx, emit, project, user, input, applyLimit));
   }
 
   /** issueIn on SQLite as one synchronous transaction (the login hot path; see db/sync.ts). */
@@ -186,28 +195,29 @@ export class SessionsService {
   }
 
   async delete(projectId: string, userId: string, sessionId: string): Promise<void> {
-    const deleted = await deleteUserSession(this.database.db, projectId, userId, sessionId);
-    if (!deleted) throw new AppwriteError('user_session_not_found');
-    await this.userChanged(projectId, userId);
+    await this.bus.transaction(async (trx, emit) => {
+      if (!(await deleteUserSession(trx, projectId, userId, sessionId))) throw new AppwriteError('user_session_not_found');
+      emit(event('users.[userId].sessions.[sessionId].delete', projectId, { userId, sessionId }));
+    });
   }
 
   async deleteAll(projectId: string, userId: string, exceptId?: string): Promise<void> {
-    await deleteUserSessions(this.database.db, projectId, userId, exceptId);
-    await this.userChanged(projectId, userId);
+    await this.bus.transaction(async (trx, emit) => {
+      await deleteUserSessions(trx, projectId, userId, exceptId);
+      emit(event('users.[userId].sessions.delete', projectId, { userId }));
+    });
   }
 
   /** PATCH /account/sessions/{id}: the session lives another full duration from now. */
   async extend(project: Project, userId: string, sessionId: string): Promise<SessionRow> {
     await this.get(project.id, userId, sessionId);
     const now = this.clock.now();
-    const s = await updateSession(this.database.db, project.id, sessionId, { expire: now + project.settings.auths.duration * 1000, updated_at: now });
-    if (!s) throw new AppwriteError('user_session_not_found');
-    await this.userChanged(project.id, userId);
-    return s;
+    return this.bus.transaction(async (trx, emit) => {
+      const s = await updateSession(trx, project.id, sessionId, { expire: now + project.settings.auths.duration * 1000, updated_at: now });
+      if (!s) throw new AppwriteError('user_session_not_found');
+      emit(event('users.[userId].sessions.[sessionId].update', project.id, { userId, sessionId }, s));
+      return s;
+    });
   }
 
-  /** Drops cached copies of this user's sessions here and in every other process. */
-  userChanged(projectId: string, userId: string): Promise<void> {
-    return this.invalidation.publish('user', projectId, userId);
-  }
 }

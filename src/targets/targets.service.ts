@@ -1,7 +1,8 @@
 import type { Db, Executor } from '../db/schema.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import type { ListQuery } from '../db/list-query.ts';
-import type { SessionsService } from '../sessions/sessions.service.ts';
+import type { EventBus } from '../events/bus.ts';
+import { event } from '../events/events.ts';
 import type { UserRow } from '../users/users.ts';
 import { AppwriteError } from '../errors/errors.ts';
 import { isValidEmail, isValidPhone } from '../support/validators.ts';
@@ -32,7 +33,7 @@ export class TargetsService {
     private db: Db,
     private clock: Clock,
     private random: Random,
-    private sessions: SessionsService,
+    private bus: EventBus,
   ) {}
 
   ofUser(projectId: string, userId: string): Promise<TargetRow[]> {
@@ -66,7 +67,8 @@ export class TargetsService {
     const now = this.clock.now();
     let row: TargetRow;
     try {
-      row = await insertTarget(this.db, {
+      row = await this.bus.transaction(async (trx, emit) => {
+        const inserted = await insertTarget(trx, {
         project_id: projectId,
         id: resolveId(targetId, this.clock, this.random),
         user_id: userId,
@@ -77,12 +79,14 @@ export class TargetsService {
         expired: 0,
         created_at: now,
         updated_at: now,
+        });
+        emit(event('users.[userId].targets.[targetId].create', projectId, { userId, targetId: inserted.id }, inserted));
+        return inserted;
       });
     } catch (err) {
       if (isTargetClash(err)) throw new AppwriteError('user_target_already_exists');
       throw err;
     }
-    await this.sessions.userChanged(projectId, userId);
     return row;
   }
 
@@ -99,21 +103,26 @@ export class TargetsService {
     if (input.name) changes.name = input.name;
     let row: TargetRow | undefined;
     try {
-      row = await updateTarget(this.db, projectId, target.id, changes);
+      row = await this.bus.transaction(async (trx, emit) => {
+        const updated = await updateTarget(trx, projectId, target.id, changes);
+        if (updated) emit(event('users.[userId].targets.[targetId].update', projectId, { userId, targetId: target.id }, updated));
+        return updated;
+      });
     } catch (err) {
       if (isTargetClash(err)) throw new AppwriteError('user_target_already_exists');
       throw err;
     }
     if (!row) throw new AppwriteError('user_target_not_found');
-    await this.sessions.userChanged(projectId, userId);
     return row;
   }
 
   async delete(projectId: string, userId: string, targetId: string): Promise<void> {
     await this.assertUser(projectId, userId);
     const target = await this.userTarget(projectId, userId, targetId);
-    if (!(await deleteTarget(this.db, projectId, target.id))) throw new AppwriteError('user_target_not_found');
-    await this.sessions.userChanged(projectId, userId);
+    await this.bus.transaction(async (trx, emit) => {
+      if (!(await deleteTarget(trx, projectId, target.id))) throw new AppwriteError('user_target_not_found');
+      emit(event('users.[userId].targets.[targetId].delete', projectId, { userId, targetId: target.id }));
+    });
   }
 
   /**

@@ -17,6 +17,9 @@ import { hashColumns, searchText, storedPassword, type UserRow } from './users.t
 import type { Updateable } from 'kysely';
 import type { UsersTable } from '../db/schema.ts';
 import type { JwtService } from '../jwt/jwt.service.ts';
+import type { EventBus } from '../events/bus.ts';
+import { event, type EventName } from '../events/events.ts';
+import type { Executor } from '../db/schema.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import { isTargetClash } from '../targets/targets.repository.ts';
 import { contactMoves } from '../targets/targets.ts';
@@ -34,6 +37,9 @@ export interface CreateUserInput {
   accessed?: boolean;
 }
 
+/** The event a user update publishes (Appwrite's name for what changed). */
+export type UserChange = Extract<EventName, `users.[userId].update.${string}` | 'users.[userId].rehash'>;
+
 export class UsersService {
   constructor(
     private database: Database,
@@ -43,6 +49,7 @@ export class UsersService {
     private tokens: TokensService,
     private jwt: JwtService,
     private targets: TargetsService,
+    private bus: EventBus,
   ) {}
 
   private get db() {
@@ -66,9 +73,10 @@ export class UsersService {
     // already held by another user's target is not a clash (see addContactTargetsIn).
     // A new user has no sessions yet, so there is no cached account to invalidate.
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await this.bus.transaction(async (trx, emit) => {
         const row = await insertUser(trx, project.id, user, this.clock.now());
         await this.targets.addContactTargetsIn(trx, row);
+        emit(event('users.[userId].create', project.id, { userId: row.id }, row));
         return row;
       });
     } catch (err) {
@@ -89,8 +97,10 @@ export class UsersService {
 
   /** Deleting a user takes its sessions, tokens and targets with it (foreign keys cascade). */
   async delete(projectId: string, userId: string): Promise<void> {
-    if (!(await deleteUser(this.db, projectId, userId))) throw new AppwriteError('user_not_found');
-    await this.sessions.userChanged(projectId, userId);
+    await this.bus.transaction(async (trx, emit) => {
+      if (!(await deleteUser(trx, projectId, userId))) throw new AppwriteError('user_not_found');
+      emit(event('users.[userId].delete', projectId, { userId }));
+    });
   }
 
   /**
@@ -98,19 +108,24 @@ export class UsersService {
    * copies of the user. Only changes to the searchable fields read the row first. `uniqueError` answers a clash on the users table; a value already held by
    * a messaging target is 409 user_target_already_exists.
    */
-  async update(projectId: string, userId: string, changes: Updateable<UsersTable>, uniqueError: AppwriteError['type'] = 'user_already_exists'): Promise<UserRow> {
+  async update(projectId: string, userId: string, changes: Updateable<UsersTable>, change: UserChange, uniqueError: AppwriteError['type'] = 'user_already_exists'): Promise<UserRow> {
     const set = { ...changes, updated_at: this.clock.now() };
     let row: UserRow | undefined;
     try {
-      if (changes.email !== undefined || changes.phone !== undefined) row = await this.updateWithTargets(projectId, userId, set);
-      else if (changes.name !== undefined) row = await updateUser(this.db, projectId, userId, { ...set, search: searchText({ ...(await this.get(projectId, userId)), ...set }) });
-      else row = await updateUser(this.db, projectId, userId, set);
+      const before = changes.name !== undefined && changes.email === undefined && changes.phone === undefined ? await this.get(projectId, userId) : null;
+      row = await this.bus.transaction(async (trx, emit) => {
+        const updated =
+          changes.email !== undefined || changes.phone !== undefined
+            ? await this.updateWithTargets(trx, projectId, userId, set)
+            : await updateUser(trx, projectId, userId, before ? { ...set, search: searchText({ ...before, ...set }) } : set);
+        if (updated) emit(event(change, projectId, { userId }, updated));
+        return updated;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppwriteError(isTargetClash(err) ? 'user_target_already_exists' : uniqueError);
       throw err;
     }
     if (!row) throw new AppwriteError('user_not_found');
-    await this.sessions.userChanged(projectId, userId);
     return row;
   }
 
@@ -118,59 +133,57 @@ export class UsersService {
    * An email/phone change and the move of its target in one transaction. As Appwrite, a value that
    * is already any target's identifier (this user's included) is refused before writing.
    */
-  private updateWithTargets(projectId: string, userId: string, set: Updateable<UsersTable>): Promise<UserRow | undefined> {
-    return this.db.transaction().execute(async (trx) => {
-      if (this.database.dialect === 'postgres') await lockUser(trx, projectId, userId);
-      const before = await findUserById(trx, projectId, userId);
-      if (!before) return undefined;
-      const moves = contactMoves(before, set);
-      for (const m of moves) if (m.to) await this.targets.assertIdentifierFree(trx, projectId, m.to);
-      const row = await updateUser(trx, projectId, userId, { ...set, search: searchText({ ...before, ...set } as UserRow) });
-      for (const m of moves) await this.targets.moveContactIn(trx, projectId, userId, m);
-      return row;
-    });
+  private async updateWithTargets(trx: Executor, projectId: string, userId: string, set: Updateable<UsersTable>): Promise<UserRow | undefined> {
+    if (this.database.dialect === 'postgres') await lockUser(trx, projectId, userId);
+    const before = await findUserById(trx, projectId, userId);
+    if (!before) return undefined;
+    const moves = contactMoves(before, set);
+    for (const m of moves) if (m.to) await this.targets.assertIdentifierFree(trx, projectId, m.to);
+    const row = await updateUser(trx, projectId, userId, { ...set, search: searchText({ ...before, ...set } as UserRow) });
+    for (const m of moves) await this.targets.moveContactIn(trx, projectId, userId, m);
+    return row;
   }
 
   updateName(projectId: string, userId: string, name: string) {
-    return this.update(projectId, userId, { name });
+    return this.update(projectId, userId, { name }, 'users.[userId].update.name');
   }
 
   // A taken value is usually another user's target (409 user_target_already_exists); only a user
   // whose target was deleted clashes on the users table itself.
   updateEmail(projectId: string, userId: string, email: string) {
-    return this.update(projectId, userId, { email: email ? email.toLowerCase() : null, email_verification: 0 }, 'user_email_already_exists');
+    return this.update(projectId, userId, { email: email ? email.toLowerCase() : null, email_verification: 0 }, 'users.[userId].update.email', 'user_email_already_exists');
   }
 
   updatePhone(projectId: string, userId: string, phone: string) {
-    return this.update(projectId, userId, { phone: phone || null, phone_verification: 0 }, 'user_phone_already_exists');
+    return this.update(projectId, userId, { phone: phone || null, phone_verification: 0 }, 'users.[userId].update.phone', 'user_phone_already_exists');
   }
 
   async updateStatus(projectId: string, userId: string, status: boolean) {
-    return this.update(projectId, userId, { status: status ? 1 : 0 });
+    return this.update(projectId, userId, { status: status ? 1 : 0 }, 'users.[userId].update.status');
   }
 
   updateLabels(projectId: string, userId: string, labels: string[]) {
-    return this.update(projectId, userId, { labels: JSON.stringify([...new Set(labels)]) });
+    return this.update(projectId, userId, { labels: JSON.stringify([...new Set(labels)]) }, 'users.[userId].update.labels');
   }
 
   updatePrefs(projectId: string, userId: string, prefs: Record<string, unknown>) {
-    return this.update(projectId, userId, { prefs: JSON.stringify(prefs) });
+    return this.update(projectId, userId, { prefs: JSON.stringify(prefs) }, 'users.[userId].update.prefs');
   }
 
   updateEmailVerification(projectId: string, userId: string, v: boolean) {
-    return this.update(projectId, userId, { email_verification: v ? 1 : 0 });
+    return this.update(projectId, userId, { email_verification: v ? 1 : 0 }, 'users.[userId].update.verification');
   }
 
   updatePhoneVerification(projectId: string, userId: string, v: boolean) {
-    return this.update(projectId, userId, { phone_verification: v ? 1 : 0 });
+    return this.update(projectId, userId, { phone_verification: v ? 1 : 0 }, 'users.[userId].update.verification');
   }
 
   updateImpersonator(projectId: string, userId: string, v: boolean) {
-    return this.update(projectId, userId, { impersonator: v ? 1 : 0 });
+    return this.update(projectId, userId, { impersonator: v ? 1 : 0 }, 'users.[userId].update.impersonator');
   }
 
   updateMfa(projectId: string, userId: string, v: boolean) {
-    return this.update(projectId, userId, { mfa: v ? 1 : 0 });
+    return this.update(projectId, userId, { mfa: v ? 1 : 0 }, 'users.[userId].update.mfa');
   }
 
   /**
@@ -187,7 +200,7 @@ export class UsersService {
     if (password === '' && auths.personalDataCheck) throw new AppwriteError('password_personal_data');
     // Appwrite answers the cleared user but carries on into the session invalidation below.
     const columns = password === '' ? { password: '', hash: 'argon2', password_update: this.clock.now() } : await this.newPassword(project, user, password);
-    const row = await this.update(project.id, userId, columns);
+    const row = await this.update(project.id, userId, columns, 'users.[userId].update.password');
     if (project.settings.auths.invalidateSessions) await this.sessions.deleteAll(project.id, userId);
     return row;
   }

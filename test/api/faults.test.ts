@@ -272,7 +272,7 @@ describe('PostgreSQL connections killed under the server [postgres]', { skip: !p
     );
     assert.equal(created.length, 12);
     // The LISTEN connection is back too, and the cache serves again.
-    assert.equal(await eventually(async () => t.container.invalidation.live, true), true);
+    assert.equal(await eventually(async () => t.container.relay.live, true), true);
     await account.get();
     await account.get();
     assert.ok(t.container.sessions.cache.get(hashSecret(session.secret)), 'the session is cached again');
@@ -444,7 +444,7 @@ describe('PostgreSQL unreachable while running [postgres]', { skip: !pgOnly && '
   it('cut: requests answer 500 within the connect timeout, warm sessions fail closed, the process serves on; restored: all works again and a session revoked meanwhile is refused', async () => {
     const { user, session } = await warmOnA('cut');
     proxy.cut();
-    assert.equal(await eventually(async () => a.container.invalidation.live, false), false, 'A noticed its LISTEN connection is gone');
+    assert.equal(await eventually(async () => a.container.relay.live, false), false, 'A noticed its LISTEN connection is gone');
     assert.equal(a.container.sessions.cache.size, 0, 'and forgot everything cached');
 
     // The warm session is not served from the cache while A could miss revocations: the check goes to the database, which is gone.
@@ -471,14 +471,14 @@ describe('PostgreSQL unreachable while running [postgres]', { skip: !pgOnly && '
     assert.equal(relogin.status, 201);
     const secret = (await users.createSession({ userId: user.$id })).secret;
     assert.equal((await a.fetch('/account', { session: secret })).status, 200);
-    assert.equal(await eventually(async () => a.container.invalidation.live, true, 8_000), true, 'A listens again');
+    assert.equal(await eventually(async () => a.container.relay.live, true, 8_000), true, 'A listens again');
     assert.equal((await a.fetch('/account', { session: secret })).status, 200);
     assert.equal((await a.fetch('/account', { session: secret })).status, 200);
     assert.ok(a.container.sessions.cache.get(hashSecret(secret)), 'A caches again');
   });
 
   it('a silent stall on open connections: requests answer 500 within the query timeout, and the stalled connections are dropped, not reused', async () => {
-    assert.equal(await eventually(async () => a.container.invalidation.live, true, 8_000), true);
+    assert.equal(await eventually(async () => a.container.relay.live, true, 8_000), true);
     const user = await users.create({ userId: ID.unique(), email: `querystall-${Date.now()}@example.com`, password: PASSWORD });
     // Connections open and idle in A's pool, as after any traffic.
     const warm = await Promise.all(Array.from({ length: 3 }, () => a.fetch('/account/sessions/email', { method: 'POST', json: { email: user.email, password: PASSWORD } })));
@@ -500,17 +500,17 @@ describe('PostgreSQL unreachable while running [postgres]', { skip: !pgOnly && '
   });
 
   it('a silent stall (no reset): the LISTEN heartbeat notices within its deadline and the cache stops serving; a session revoked meanwhile is refused after', async () => {
-    assert.equal(await eventually(async () => a.container.invalidation.live, true, 8_000), true);
+    assert.equal(await eventually(async () => a.container.relay.live, true, 8_000), true);
     const { user, session } = await warmOnA('stall');
     proxy.stall();
     await users.deleteSession({ userId: user.$id, sessionId: session.$id }); // A cannot hear about it
-    const noticed = await timed(() => eventually(async () => a.container.invalidation.live, false, 4 * HEARTBEAT_MS + 1_000));
+    const noticed = await timed(() => eventually(async () => a.container.relay.live, false, 4 * HEARTBEAT_MS + 1_000));
     assert.equal(noticed.value, false, 'A noticed that its LISTEN connection stopped answering');
     assert.equal(a.container.sessions.cache.get(hashSecret(session.secret)), undefined, 'the revoked session is no longer served from the cache');
     assert.equal(a.container.sessions.cache.size, 0);
     proxy.restore();
     assert.equal((await a.fetch('/account', { session: session.secret })).status, 401);
-    assert.equal(await eventually(async () => a.container.invalidation.live, true, 8_000), true, 'A listens again');
+    assert.equal(await eventually(async () => a.container.relay.live, true, 8_000), true, 'A listens again');
   });
 });
 

@@ -11,7 +11,8 @@ import { bundleServer, readKeySecret, spawnServer, type ServerProcess } from '..
 import { loadConfig } from '../../src/config.ts';
 import { createContainer, type Container } from '../../src/container.ts';
 import { bootstrapDefaultProject } from '../../src/projects/bootstrap.ts';
-import { Invalidation } from '../../src/support/invalidation.ts';
+import { EventRelay } from '../../src/events/relay.ts';
+import { event } from '../../src/events/events.ts';
 import { createPgPool } from '../../src/db/database.ts';
 
 /**
@@ -208,10 +209,11 @@ for (const backend of backends()) {
         const users = usersVia(A());
         const user = await users.create({ userId: ID.unique(), email: 'many-logins@example.com', password: PASSWORD });
         const original = (await pool.query<{ settings: string }>('select settings from projects where id = $1', [PROJECT])).rows[0].settings;
-        const publisher = new Invalidation(pool);
+        const publisher = new EventRelay(pool);
         const writeSettings = async (settings: string) => {
           await pool.query('update projects set settings = $1 where id = $2', [settings, PROJECT]);
-          await publisher.publish('project', PROJECT); // as any writer of project settings does
+          // As any writer of project settings does (inside its transaction; here just after).
+          await publisher.announce([event('projects.[projectId].update', PROJECT, { projectId: PROJECT })]);
         };
         try {
           // Every process has just read the project (its copy would live 5 s without an invalidation).

@@ -5,12 +5,10 @@ import net from 'node:net';
 import { ID, Users } from 'node-appwrite';
 import { buildApp, REQUEST_TIMEOUT_MS } from '../../src/app.ts';
 import { parseQueryString } from '../../src/http/query-string.ts';
-import { Invalidation } from '../../src/support/invalidation.ts';
-import { SessionCache } from '../../src/sessions/session-cache.ts';
 import { HASH_COST_LIMITS, verifyPassword } from '../../src/passwords/passwords.ts';
 import type { SessionRow } from '../../src/sessions/sessions.ts';
 import type { UserRow } from '../../src/users/users.ts';
-import { backends, expectError, FakeClock, startServer, type TestServer } from '../harness.ts';
+import { backends, expectError, FakeClock, standaloneCache, startServer, userChanged, type TestServer } from '../harness.ts';
 
 const PASSWORD = 'limits-password-1';
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -64,7 +62,7 @@ describe('session cache holds a bounded number of bytes, not only of entries', (
   });
 
   it('200 sessions of users with 64 kB prefs fill a 1 MB budget, the oldest evicted first', () => {
-    const cache = new SessionCache(new Invalidation(null), 50_000, 1024 * 1024);
+    const { cache } = standaloneCache(50_000, 1024 * 1024);
     for (let i = 0; i < 200; i++) cache.set(`h${i}`, entry(i));
     assert.ok(cache.heldBytes <= cache.maxBytes, `${cache.heldBytes} bytes held`);
     assert.ok(cache.size >= 5 && cache.size <= 8, `${cache.size} entries`);
@@ -73,14 +71,13 @@ describe('session cache holds a bounded number of bytes, not only of entries', (
   });
 
   it('dropping users and clearing give their bytes back', async () => {
-    const invalidation = new Invalidation(null);
-    const cache = new SessionCache(invalidation, 50_000, 1024 * 1024);
+    const { cache, userEvent } = standaloneCache(50_000, 1024 * 1024);
     cache.set('a', entry(1));
     cache.set('b', entry(2));
     const one = cache.heldBytes / 2;
     cache.set('a', entry(1));
     assert.equal(cache.heldBytes, 2 * one, 'a replaced entry is counted once');
-    await invalidation.publish('user', 'p', 'u1');
+    await userEvent('p', 'u1');
     assert.equal(cache.heldBytes, one);
     cache.clear();
     assert.equal(cache.heldBytes, 0);
@@ -276,7 +273,7 @@ for (const backend of backends()) {
         const user = await users.create({ userId: ID.unique(), email: p.email, password: PASSWORD });
         // As an older version or a direct database import could have left it.
         await t.container.db.updateTable('users').set({ password: p.password, hash: p.hash, hash_options: '{}' }).where('id', '=', user.$id).execute();
-        await t.container.invalidation.publish('user', t.projectId, user.$id);
+        await userChanged(t.container, t.projectId, user.$id);
         const started = performance.now();
         const res = await t.fetch('/account/sessions/email', { method: 'POST', json: { email: p.email, password: PASSWORD } });
         const ms = performance.now() - started;

@@ -7,11 +7,10 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import pino from 'pino';
 import { Account, ID, Users } from 'node-appwrite';
-import { backends, eventually, rejection, startServer, type TestServer } from '../harness.ts';
+import { backends, eventually, rejection, standaloneCache, startServer, type TestServer } from '../harness.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createContainer } from '../../src/container.ts';
 import { buildApp } from '../../src/app.ts';
-import { Invalidation } from '../../src/support/invalidation.ts';
 import { SessionCache } from '../../src/sessions/session-cache.ts';
 import { SessionsService } from '../../src/sessions/sessions.service.ts';
 import { hashSecret } from '../../src/support/secrets.ts';
@@ -187,7 +186,7 @@ for (const backend of backends()) {
       // A second SessionsService sharing the app's cache, whose first read stalls after the database answered.
       const c = t.container;
       const gate = gateFirstRead(c.db);
-      const gated = new SessionsService({ ...c.database, db: gate.db }, c.clock, c.random, c.invalidation, c.sessions.cache);
+      const gated = new SessionsService({ ...c.database, db: gate.db }, c.clock, c.random, c.events, c.sessions.cache);
       const read = gated.authenticate(t.projectId, secret);
       await gate.reachedGate; // the read has seen the live session...
       await users.deleteSession({ userId: user.$id, sessionId }); // ...which is deleted before it is cached
@@ -233,7 +232,8 @@ for (const backend of backends()) {
             (
               await admin.query<{ pid: number }>(
                 `select pid from pg_stat_activity
-                 where datname = current_database() and pid <> pg_backend_pid() and query ilike 'listen %' and state = 'idle'`,
+                 where datname = current_database() and pid <> pg_backend_pid() and state = 'idle'
+                 and (query ilike 'listen %' or query = 'select 1')`, // its last query: LISTEN, or the relay's heartbeat
               )
             ).rows.map((r) => r.pid);
           try {
@@ -246,7 +246,7 @@ for (const backend of backends()) {
           } finally {
             await admin.end();
           }
-          assert.equal(await eventually(async () => b.container.invalidation.live, true), true);
+          assert.equal(await eventually(async () => b.container.relay.live, true), true);
 
           const { user, sessionId, secret } = await userWithSession('xproc-reconnect');
           await warmOnB(secret);
@@ -266,7 +266,7 @@ describe('session cache bounds', () => {
   });
 
   it('keeps at most `limit` entries, evicting the oldest, and forgets evicted users', () => {
-    const cache = new SessionCache(new Invalidation(null), 3);
+    const { cache } = standaloneCache(3);
     for (let i = 1; i <= 5; i++) cache.set(`h${i}`, entry(`u${i}`, `h${i}`));
     assert.equal(cache.size, 3);
     assert.equal(cache.get('h1'), undefined);
@@ -277,12 +277,11 @@ describe('session cache bounds', () => {
   });
 
   it('a user invalidation drops only that user', async () => {
-    const invalidation = new Invalidation(null);
-    const cache = new SessionCache(invalidation, 10);
+    const { cache, userEvent } = standaloneCache(10);
     cache.set('a1', entry('a', 'a1'));
     cache.set('a2', entry('a', 'a2'));
     cache.set('b1', entry('b', 'b1'));
-    await invalidation.publish('user', 'p', 'a');
+    await userEvent('p', 'a');
     assert.equal(cache.size, 1);
     assert.ok(cache.get('b1'));
   });

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Account, AppwriteException, ID, Users } from 'node-appwrite';
-import { backends, rejection, startServer, type TestServer } from '../harness.ts';
+import { backends, rejection, projectChanged, startServer, type TestServer } from '../harness.ts';
 import { toAppwriteError } from '../../src/http/errors.ts';
 import { AppwriteError } from '../../src/errors/errors.ts';
 
@@ -49,7 +49,7 @@ for (const backend of backends()) {
     async function addWebPlatform(id: string, hostname: string) {
       const now = Date.now();
       await t.container.db.insertInto('platforms').values({ project_id: 'default', id, type: 'web', name: id, hostname, key: '', created_at: now, updated_at: now }).execute();
-      await t.container.invalidation.publish('project', 'default');
+      await projectChanged(t.container, 'default');
     }
 
     describe('project resolution (app/init/resources/request.php:604-637)', () => {
@@ -291,7 +291,7 @@ for (const backend of backends()) {
       assert.equal((await call('https://auth.example.com')).json().type, 'general_unauthorized_scope', 'the server\'s own host is allowed');
       const now = Date.now();
       await t.container.db.insertInto('platforms').values({ project_id: 'default', id: 'local', type: 'web', name: 'Dev', hostname: 'localhost', key: '', created_at: now, updated_at: now }).execute();
-      await t.container.invalidation.publish('project', 'default');
+      await projectChanged(t.container, 'default');
       for (const origin of ['http://localhost:5173', 'http://127.0.0.1:5173']) {
         const res = await call(origin);
         assert.equal(res.json().type, 'general_unauthorized_scope', origin);

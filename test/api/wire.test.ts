@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Account, ID, Users } from 'node-appwrite';
-import { backends, startServer, type TestServer } from '../harness.ts';
+import { backends, projectChanged, startServer, type TestServer } from '../harness.ts';
 
 /** One raw HTTP exchange: full control over Host, paths and bodies (fetch normalises some of them). */
 function raw(
@@ -189,7 +189,7 @@ for (const backend of backends()) {
           .insertInto('platforms')
           .values({ project_id: 'default', id: 'web1', type: 'web', name: 'Web app', hostname: 'app.example.com', key: '', created_at: now, updated_at: now })
           .execute();
-        await t.container.invalidation.publish('project', 'default');
+        await projectChanged(t.container, 'default');
 
         const allowed = await call();
         assert.equal(allowed.status, 200);
@@ -214,7 +214,7 @@ for (const backend of backends()) {
           .insertInto('platforms')
           .values({ project_id: 'default', id: 'web2', type: 'web', name: 'Site', hostname: 'www.example.org', key: '', created_at: now, updated_at: now })
           .execute();
-        await t.container.invalidation.publish('project', 'default');
+        await projectChanged(t.container, 'default');
         const same = await login({ host: 'api.example.org', origin: 'https://www.example.org' });
         assert.equal(same.status, 201);
         assert.equal(same.headers['x-fallback-cookies'], undefined);

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ID, Users } from 'node-appwrite';
-import { backends, startServer, type TestServer } from '../harness.ts';
+import { backends, projectChanged, startServer, type TestServer } from '../harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/tessera-browser.png';
@@ -247,7 +247,7 @@ for (const backend of backends()) {
         .insertInto('platforms')
         .values({ project_id: 'default', id: 'evil-web', type: 'web', name: 'Evil test site', hostname: EVIL, key: '', created_at: now, updated_at: now })
         .execute();
-      await t.container.invalidation.publish('project', 'default');
+      await projectChanged(t.container, 'default');
       try {
         // The refused attempt consumed nothing: the same token still works.
         const accepted = await login(page, api, user.$id, token.secret);
@@ -259,7 +259,7 @@ for (const backend of backends()) {
         assert.equal(await sessionCount(user.$id), 1);
       } finally {
         await t.container.db.deleteFrom('platforms').where('project_id', '=', 'default').where('id', '=', 'evil-web').execute();
-        await t.container.invalidation.publish('project', 'default');
+        await projectChanged(t.container, 'default');
       }
       assert.deepEqual(pageErrors, []);
     });

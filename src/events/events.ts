@@ -1,0 +1,77 @@
+/**
+ * Domain events: the facts a service publishes after a change, named as Appwrite names them
+ * (app/config/events.php; shared/reference/behaviours.md §15). `[x]` is filled from params.x.
+ * Subscribers (caches here and in every other process, and later mail, audit log, session alerts
+ * and webhooks) react to them; no service calls a subscriber by hand.
+ */
+type User = { userId: string };
+type UserSession = { userId: string; sessionId: string };
+type UserToken = { userId: string; tokenId: string };
+type UserTarget = { userId: string; targetId: string };
+
+export interface EventParams {
+  'users.[userId].create': User;
+  'users.[userId].delete': User;
+  'users.[userId].update.name': User;
+  'users.[userId].update.email': User;
+  'users.[userId].update.phone': User;
+  'users.[userId].update.password': User;
+  'users.[userId].update.prefs': User;
+  'users.[userId].update.status': User;
+  'users.[userId].update.labels': User;
+  'users.[userId].update.verification': User;
+  'users.[userId].update.mfa': User;
+  'users.[userId].update.impersonator': User;
+  'users.[userId].sessions.[sessionId].create': UserSession;
+  'users.[userId].sessions.[sessionId].update': UserSession;
+  'users.[userId].sessions.[sessionId].delete': UserSession;
+  'users.[userId].sessions.delete': User;
+  'users.[userId].tokens.[tokenId].create': UserToken;
+  'users.[userId].verification.[tokenId].create': UserToken;
+  'users.[userId].verification.[tokenId].update': UserToken;
+  'users.[userId].recovery.[tokenId].create': UserToken;
+  'users.[userId].recovery.[tokenId].update': UserToken;
+  'users.[userId].targets.[targetId].create': UserTarget;
+  'users.[userId].targets.[targetId].update': UserTarget;
+  'users.[userId].targets.[targetId].delete': UserTarget;
+  'keys.[keyId].create': { keyId: string };
+  'keys.[keyId].update': { keyId: string };
+  'keys.[keyId].delete': { keyId: string };
+  'platforms.[platformId].create': { platformId: string };
+  'platforms.[platformId].update': { platformId: string };
+  'platforms.[platformId].delete': { platformId: string };
+  /** Tessera's own: any change to a project's row or settings (policies, auth methods, SMTP…). */
+  'projects.[projectId].update': { projectId: string };
+  /** Tessera's own: an imported hash became argon2id at login (the cached row holds the old one). */
+  'users.[userId].rehash': User;
+  /** Tessera's own: the session limit removed a user's oldest sessions while a new one was issued. */
+  'users.[userId].sessions.trim': User;
+}
+
+export type EventName = keyof EventParams;
+
+export interface DomainEvent<N extends EventName = EventName> {
+  name: N;
+  projectId: string;
+  params: EventParams[N];
+  /** The resource as the caller saw it (a model or row); only in the writing process, never sent across. */
+  payload?: unknown;
+}
+
+/** Events that are Tessera's bookkeeping, not Appwrite events: never delivered to webhooks. */
+export const INTERNAL_EVENTS: ReadonlySet<EventName> = new Set(['projects.[projectId].update', 'users.[userId].sessions.trim', 'users.[userId].rehash']);
+
+export function event<N extends EventName>(name: N, projectId: string, params: EventParams[N], payload?: unknown): DomainEvent<N> {
+  return payload === undefined ? { name, projectId, params } : { name, projectId, params, payload };
+}
+
+/** `users.[userId].create` with userId "u1" → `users.u1.create`. */
+export function concreteName(e: DomainEvent): string {
+  const params = e.params as Record<string, string>;
+  return e.name.replace(/\[(\w+)\]/g, (_, key: string) => params[key] ?? `[${key}]`);
+}
+
+/** The user an event is about, if any: what per-user caches key on. */
+export function userOf(e: DomainEvent): string | null {
+  return 'userId' in e.params ? (e.params as { userId: string }).userId : null;
+}
