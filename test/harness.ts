@@ -46,6 +46,8 @@ export interface TestServer {
   apiKey: string;
   container: Container;
   databaseUrl: string;
+  /** The server key (TESSERA_SECRET_KEY) this server runs with; peers on its database need the same. */
+  secretKey: string;
   /** node-appwrite client holding the full-scope API key. */
   server(): Client;
   /** node-appwrite client without credentials. */
@@ -92,11 +94,13 @@ export async function freshDatabaseUrl(backend: Backend): Promise<{ url: string;
 
 export async function startServer(backend: Backend, opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
   const db = await freshDatabaseUrl(backend);
+  const secretKey = randomBytes(32).toString('base64');
   const config = loadConfig({
     TESSERA_DATABASE_URL: db.url,
     TESSERA_DATA_DIR: db.dataDir,
     TESSERA_PORT: '0',
     TESSERA_HOST: '127.0.0.1',
+    TESSERA_SECRET_KEY: secretKey,
     ...opts.env,
   });
   const container = await createContainer(config, { clock: opts.clock, logger: pino({ level: process.env.TESSERA_TEST_LOG ?? 'silent' }) });
@@ -121,6 +125,7 @@ export async function startServer(backend: Backend, opts: { clock?: Clock; env?:
     apiKey,
     container,
     databaseUrl: db.url,
+    secretKey,
     server: () => base().setKey(apiKey),
     guest: () => base(),
     withSession: (secret) => base().setSession(secret),
@@ -195,4 +200,39 @@ export function standaloneCache(limit?: number, maxBytes?: number, clock: Clock 
   const cache = new SessionCache(bus, { live: true }, clock, limit, maxBytes);
   const userEvent = (projectId: string, userId: string) => bus.committed([event('users.[userId].update.status', projectId, { userId })]);
   return { bus, cache, userEvent };
+}
+
+export interface PeerProcess {
+  container: Container;
+  endpoint: string;
+  /** GET /account on this process with the session value; the HTTP status and Appwrite type ('' on success). */
+  account(secret: string): Promise<{ status: number; type: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A second Tessera process on the same database as `t` (what a PostgreSQL deployment runs N of), in
+ * this test process: its own container, caches and LISTEN connection, and its own HTTP server.
+ */
+export async function startPeer(t: TestServer, opts: { clock?: Clock } = {}): Promise<PeerProcess> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-peer-'));
+  const config = loadConfig({ TESSERA_DATABASE_URL: t.databaseUrl, TESSERA_DATA_DIR: dataDir, TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1', TESSERA_SECRET_KEY: t.secretKey });
+  const container = await createContainer(config, { clock: opts.clock, logger: pino({ level: process.env.TESSERA_TEST_LOG ?? 'silent' }) });
+  const app = await buildApp(container);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const endpoint = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1`;
+  return {
+    container,
+    endpoint,
+    account: async (secret) => {
+      const res = await fetch(`${endpoint}/account`, { headers: { 'x-appwrite-project': t.projectId, 'x-appwrite-session': secret } });
+      const body = (await res.json()) as { type?: string };
+      return { status: res.status, type: res.ok ? '' : (body.type ?? '') };
+    },
+    close: async () => {
+      await app.close();
+      await container.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
