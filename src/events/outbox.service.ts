@@ -22,6 +22,7 @@ import {
   markDead,
   markDelivered,
   reschedule,
+  type NewOutboxRow,
 } from './outbox.repository.ts';
 
 const SWEEP_EVERY_MS = 60_000;
@@ -68,11 +69,22 @@ export class OutboxService {
 
   /** Writes the message in the caller's transaction; returns its id (the existing one for a repeated dedupe key). */
   async enqueue(trx: Executor, projectId: string, msg: OutboxMessage): Promise<string> {
+    const row = this.messageRow(projectId, msg);
+    const inserted = await insertMessage(trx, row);
+    if (inserted) return inserted;
+    return (await findIdByDedupeKey(trx, projectId, msg.dedupeKey!)) ?? row.id;
+  }
+
+  /**
+   * The row enqueue() inserts, payload sealed when secret: for a producer that must write it with
+   * its own statement (a synchronous SQLite hot path, say) in its transaction.
+   */
+  messageRow(projectId: string, msg: OutboxMessage): NewOutboxRow {
     if (!msg.channel) throw new Error('an outbox message needs a channel');
     const id = uniqueId(this.clock, this.random);
     const json = JSON.stringify(msg.payload ?? null);
     const now = this.clock.now();
-    const inserted = await insertMessage(trx, {
+    return {
       id,
       project_id: projectId,
       channel: msg.channel,
@@ -87,9 +99,7 @@ export class OutboxService {
       last_error: null,
       created_at: now,
       updated_at: now,
-    });
-    if (inserted) return inserted;
-    return (await findIdByDedupeKey(trx, projectId, msg.dedupeKey!)) ?? id;
+    };
   }
 
   /** This process delivers `channel`'s messages with `deliver`; it never claims a channel it cannot deliver. */

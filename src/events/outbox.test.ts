@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { backends, eventually, FakeClock, startServer, type TestServer } from '../../test/harness.ts';
 import { Receiver } from '../../test/outbox/receiver.ts';
+import { loadConfig } from '../config.ts';
 import { systemRandom } from '../support/clock.ts';
 import { HTTP_CHANNEL, httpChannel } from './channels/http.ts';
 import { backoffDelay, PermanentDeliveryError, sealContext, type OutboxOptions } from './outbox.ts';
@@ -21,6 +22,19 @@ describe('outbox backoff', () => {
         assert.ok(d >= full / 2 && d <= full, `attempt ${failed}: ${d} outside [${full / 2}, ${full}]`);
       }
     }
+  });
+});
+
+describe('outbox configuration (TESSERA_OUTBOX_*)', () => {
+  it('defaults suit production; a lease not longer than the timeout, or a non-integer, stops the start', () => {
+    assert.deepEqual(loadConfig({}).outbox, { pollMs: 1000, leaseMs: 60_000, timeoutMs: 15_000, concurrency: 4 });
+    assert.deepEqual(
+      loadConfig({ TESSERA_OUTBOX_POLL_MS: '50', TESSERA_OUTBOX_LEASE_MS: '2500', TESSERA_OUTBOX_TIMEOUT_MS: '2000', TESSERA_OUTBOX_CONCURRENCY: '8' }).outbox,
+      { pollMs: 50, leaseMs: 2500, timeoutMs: 2000, concurrency: 8 },
+    );
+    assert.throws(() => loadConfig({ TESSERA_OUTBOX_LEASE_MS: '15000' }), /TESSERA_OUTBOX_LEASE_MS must be longer than TESSERA_OUTBOX_TIMEOUT_MS/);
+    assert.throws(() => loadConfig({ TESSERA_OUTBOX_CONCURRENCY: '0' }), /TESSERA_OUTBOX_CONCURRENCY must be an integer of at least 1/);
+    assert.throws(() => loadConfig({ TESSERA_OUTBOX_POLL_MS: '1s' }), /TESSERA_OUTBOX_POLL_MS must be an integer/);
   });
 });
 
@@ -126,6 +140,18 @@ for (const backend of backends()) {
       const r = await row(rejected);
       assert.deepEqual([r?.status, r?.attempts, r?.last_error, JSON.parse(r!.payload).body], ['dead', 1, 'receiver answered 400', { n: 4 }]);
       assert.equal(receiver.requests.filter((q) => q.id === rejected).length, 1);
+    });
+
+    it('a redirect is not followed and a message without an http(s) url is never sent: both dead letters at once', async () => {
+      receiver.mode = 'redirect';
+      const redirected = await enqueueHttp({ n: 12 });
+      const noUrl = await t.container.db.transaction().execute((trx) =>
+        outbox.enqueue(trx, t.projectId, { channel: HTTP_CHANNEL, payload: { url: 'file:///etc/passwd', body: {} } }),
+      );
+      await outbox.drain();
+      assert.deepEqual([(await row(redirected))?.status, (await row(redirected))?.last_error], ['dead', 'receiver answered 302']);
+      assert.deepEqual([(await row(noUrl))?.status, (await row(noUrl))?.last_error], ['dead', 'http message without an http(s) url']);
+      assert.deepEqual(receiver.requests.map((q) => q.id), [redirected], 'the redirect was not followed');
     });
 
     it("a secret message's row never holds the plaintext, opens only under its own id, and is gone after delivery", async () => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ReceiverMode = 'accept' | 'fail' | 'hold' | 'reject' | 'throttle';
+export type ReceiverMode = 'accept' | 'fail' | 'hold' | 'reject' | 'throttle' | 'redirect';
 
 export interface ReceivedRequest {
   id: string;
@@ -12,8 +12,8 @@ export interface ReceivedRequest {
 
 /**
  * A real HTTP receiver on 127.0.0.1 standing in for a webhook endpoint. `mode` decides how it
- * answers the next requests: accept (200), fail (503), throttle (429), reject (400), hold (never
- * answers). It counts what it accepted per X-Tessera-Message-Id, the count exactly-once is judged by.
+ * answers the next requests: accept (200), fail (503), throttle (429), reject (400), redirect (302
+ * to itself), hold (never answers). It counts what it accepted per X-Tessera-Message-Id, the count exactly-once is judged by.
  */
 export class Receiver {
   mode: ReceiverMode = 'accept';
@@ -74,7 +74,7 @@ export class Receiver {
         this.requests.push({ id, idempotencyKey: String(req.headers['idempotency-key'] ?? ''), body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
         const mode = this.mode;
         if (mode === 'hold') return void this.held.push(res);
-        const status = { accept: 200, fail: 503, throttle: 429, reject: 400 }[mode];
+        const status = { accept: 200, fail: 503, throttle: 429, reject: 400, redirect: 302 }[mode];
         if (this.answerDelayMs > 0) setTimeout(() => this.answer(res, status, id), this.answerDelayMs);
         else this.answer(res, status, id);
       });
@@ -84,6 +84,6 @@ export class Receiver {
   private answer(res: http.ServerResponse, status: number, id: string) {
     if (res.destroyed) return;
     if (status === 200) this.accepted.set(id, (this.accepted.get(id) ?? 0) + 1);
-    res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'no');
+    res.writeHead(status, { 'content-type': 'text/plain', ...(status === 302 ? { location: this.url } : {}) }).end(status === 200 ? 'ok' : 'no');
   }
 }
