@@ -41,6 +41,12 @@ interface InFlight {
  * under a lease in a short statement, delivers them outside any transaction (bounded concurrency,
  * each attempt timed out), then deletes or reschedules them in another short statement. A worker
  * that dies mid-delivery leaves a lease that expires, and the message is attempted again.
+ *
+ *   await db.transaction().execute(async (trx) => {
+ *     await insertThing(trx, …);
+ *     await outbox.enqueue(trx, projectId, { channel: 'http', payload: { url, body }, secret: true });
+ *   });
+ *   outbox.kick(); // after commit: deliver now rather than at the next poll
  */
 export class OutboxService {
   private readonly deliverers = new Map<string, Deliver>();
