@@ -17,6 +17,19 @@ export interface Config {
   secretKeyFile: string | null;
   /** Which proxies may set X-Forwarded-For/-Proto (Fastify trustProxy): false, true, or addresses/CIDRs. */
   trustProxy: boolean | string;
+  /** The outbox worker (TESSERA_OUTBOX_*): tests shorten these; defaults suit production. */
+  outbox: OutboxConfig;
+}
+
+export interface OutboxConfig {
+  /** TESSERA_OUTBOX_POLL_MS (1000): how often an idle worker looks for due messages. */
+  pollMs: number;
+  /** TESSERA_OUTBOX_LEASE_MS (60000): how long before a crashed worker's message is attempted again. */
+  leaseMs: number;
+  /** TESSERA_OUTBOX_TIMEOUT_MS (15000): longest one delivery attempt; must be below the lease. */
+  timeoutMs: number;
+  /** TESSERA_OUTBOX_CONCURRENCY (4): deliveries in flight at once per process. */
+  concurrency: number;
 }
 
 function parseTrustProxy(raw: string | undefined): boolean | string {
@@ -51,5 +64,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(env.TESSERA_TRUST_PROXY),
     secretKey: env.TESSERA_SECRET_KEY || null,
     secretKeyFile: env.TESSERA_SECRET_KEY_FILE || null,
+    outbox: parseOutboxConfig(env),
   };
+}
+
+function parseOutboxConfig(env: NodeJS.ProcessEnv): OutboxConfig {
+  const int = (name: string, fallback: number, min: number) => {
+    const raw = env[name];
+    if (!raw) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, not ${raw}`);
+    return n;
+  };
+  const outbox = {
+    pollMs: int('TESSERA_OUTBOX_POLL_MS', 1_000, 10),
+    leaseMs: int('TESSERA_OUTBOX_LEASE_MS', 60_000, 100),
+    timeoutMs: int('TESSERA_OUTBOX_TIMEOUT_MS', 15_000, 10),
+    concurrency: int('TESSERA_OUTBOX_CONCURRENCY', 4, 1),
+  };
+  if (outbox.leaseMs <= outbox.timeoutMs) throw new Error('TESSERA_OUTBOX_LEASE_MS must be longer than TESSERA_OUTBOX_TIMEOUT_MS');
+  return outbox;
 }

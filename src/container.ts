@@ -19,6 +19,8 @@ import { AccountsService } from './accounts/accounts.service.ts';
 import { JwtService } from './jwt/jwt.service.ts';
 import { RateLimitsService } from './rate-limits/rate-limits.service.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
+import { OutboxService } from './events/outbox.service.ts';
+import { HTTP_CHANNEL, httpChannel } from './events/channels/http.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -45,6 +47,8 @@ export interface Container {
   jwt: JwtService;
   rateLimits: RateLimitsService;
   maintenance: MaintenanceService;
+  /** Durable delivery of what must leave the process; main.ts starts its worker. */
+  outbox: OutboxService;
   close(): Promise<void>;
 }
 
@@ -100,12 +104,16 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const accounts = new AccountsService(database, clock, random, users, sessions, tokens, events);
   const rateLimits = new RateLimitsService(db, clock, config.abuseLimits);
   const maintenance = new MaintenanceService(db, clock, logger);
+  const outbox = new OutboxService(database, clock, random, sealer, logger, config.outbox);
+  outbox.register(HTTP_CHANNEL, httpChannel());
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
-    projects, keys, platforms, sessions, tokens, users, targets, accounts, jwt, rateLimits, maintenance,
+    projects, keys, platforms, sessions, tokens, users, targets, accounts, jwt, rateLimits, maintenance, outbox,
     async close() {
       maintenance.stop();
+      // Before the database closes: deliveries in flight record their outcome (bounded wait).
+      await outbox.stop();
       await relay.stop();
       await database.close();
     },

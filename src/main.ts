@@ -9,6 +9,7 @@ async function main() {
   const boot = await bootstrapDefaultProject(container);
   const app = await buildApp(container);
   container.maintenance.start();
+  container.outbox.start();
   await app.listen({ port: config.port, host: config.host });
   const log = container.logger;
   if (boot) log.info({ keyFile: boot.keyFile }, `created project "default" and an API key with every scope; key written to ${boot.keyFile}`);

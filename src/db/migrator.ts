@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from './database.ts';
 import * as core from './migrations/2026-11-23T00-00-core.ts';
 import * as targets from './migrations/2026-11-24T00-00-targets.ts';
+import * as outbox from './migrations/2026-12-07T01-00-outbox.ts';
 
 type Migration = { up(db: any, dialect: 'sqlite' | 'postgres'): Promise<void> };
 
@@ -9,6 +10,7 @@ type Migration = { up(db: any, dialect: 'sqlite' | 'postgres'): Promise<void> };
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-23T00-00-core': core,
   '2026-11-24T00-00-targets': targets,
+  '2026-12-07T01-00-outbox': outbox,
 };
 
 export async function migrate(database: Database): Promise<string[]> {

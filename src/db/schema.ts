@@ -122,6 +122,29 @@ export interface ServerSettingsTable {
   value: string;
 }
 
+export interface OutboxTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  channel: string;
+  /** JSON text; sealed (server key, context `outbox:<id>`) when `secret` is 1. */
+  payload: string;
+  secret: number;
+  dedupe_key: string | null;
+  /** pending, delivered (tombstone kept for its dedupe key) or dead. */
+  status: string;
+  attempts: number;
+  /** Next attempt while waiting; end of the lease while claimed. */
+  due_at: number;
+  /** Token of the lease holder: only it may reschedule the row. */
+  claim: string | null;
+  /** The worker instance that last claimed the row. */
+  worker: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface DB {
   server_settings: ServerSettingsTable;
   projects: ProjectsTable;
@@ -132,6 +155,7 @@ export interface DB {
   tokens: TokensTable;
   targets: TargetsTable;
   rate_limits: RateLimitsTable;
+  outbox: OutboxTable;
 }
 
 export type Db = Kysely<DB>;
