@@ -77,7 +77,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const invalidation = new Invalidation(database.pool, opts.invalidationHeartbeatMs);
   await invalidation.start();
   const projects = new ProjectsService(db, clock, invalidation);
-  const keys = new KeysService(db, clock, random, invalidation);
+  // On SQLite, a key the CLI deletes reaches the server through the file's data version.
+  const keys = new KeysService(db, clock, random, invalidation, database.sync ? () => database.sync!.dataVersion() : undefined);
   const platforms = new PlatformsService(db, clock, random, invalidation);
   const sessions = new SessionsService(database, clock, random, invalidation, new SessionCache(invalidation));
   const tokens = new TokensService(db, clock, random);

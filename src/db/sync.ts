@@ -18,6 +18,7 @@ export class SyncSqlite {
   private readonly begin: SQLite.Statement;
   private readonly commit: SQLite.Statement;
   private readonly rollback: SQLite.Statement;
+  private readonly dataVersionStatement: SQLite.Statement;
   private readonly templates = new Map<QueryTemplate<any, any>, { compiled: CompiledTemplate; stmt: SQLite.Statement }>();
 
   constructor(
@@ -28,6 +29,12 @@ export class SyncSqlite {
     this.begin = sqlite.prepare('BEGIN IMMEDIATE');
     this.commit = sqlite.prepare('COMMIT');
     this.rollback = sqlite.prepare('ROLLBACK');
+    this.dataVersionStatement = sqlite.prepare('PRAGMA data_version').pluck();
+  }
+
+  /** Changes whenever another connection (another process: the CLI) commits to the file; this one's own writes leave it. */
+  dataVersion(): number {
+    return Number(this.dataVersionStatement.get());
   }
 
   idle(): boolean {
