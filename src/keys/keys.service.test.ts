@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { loadConfig } from '../config.ts';
 import { createContainer, type Container } from '../container.ts';
-import { backends, freshDatabaseUrl } from '../../test/harness.ts';
+import { backends, FakeClock, freshDatabaseUrl } from '../../test/harness.ts';
 import { parseExpire } from './keys.ts';
 import { hashSecret } from '../support/secrets.ts';
 
@@ -32,10 +32,11 @@ for (const backend of backends()) {
   describe(`KeysService cache [${backend}]`, () => {
     let c: Container;
     let drop: () => Promise<void>;
+    const clock = new FakeClock();
     before(async () => {
       const db = await freshDatabaseUrl(backend);
       drop = db.drop;
-      c = await createContainer(loadConfig({ TESSERA_DATABASE_URL: db.url, TESSERA_DATA_DIR: db.dataDir }), { logger: pino({ level: 'silent' }) });
+      c = await createContainer(loadConfig({ TESSERA_DATABASE_URL: db.url, TESSERA_DATA_DIR: db.dataDir }), { clock, logger: pino({ level: 'silent' }) });
       await c.projects.create('p1', 'P1');
     });
     after(async () => {
@@ -67,6 +68,30 @@ for (const backend of backends()) {
       await c.invalidation.publish('key', 'p1');
       await assert.rejects(c.keys.authenticate('p1', mine.secret!, undefined), { type: 'user_unauthorized' });
       assert.equal((await c.keys.authenticate('p2', theirs.secret!, undefined))?.id, 'theirs', 'still cached');
+    });
+
+    it('a cached key is trusted for 10 s at most: a lost invalidation heals by itself', async () => {
+      const key = await c.keys.create({ projectId: 'p1', id: 'aging', name: 'k', scopes: ['users.read'], expire: null });
+      await c.keys.authenticate('p1', key.secret!, undefined);
+      await hideStoredSecret('aging');
+      clock.advance(9_999);
+      assert.equal((await c.keys.authenticate('p1', key.secret!, undefined))?.id, 'aging', 'still cached');
+      clock.advance(1);
+      await assert.rejects(c.keys.authenticate('p1', key.secret!, undefined), { type: 'user_unauthorized' });
+    });
+
+    it('nothing is served from the cache while the LISTEN connection is down', { skip: backend === 'sqlite' && 'SQLite has no other process to hear from' }, async () => {
+      const key = await c.keys.create({ projectId: 'p1', id: 'unheard', name: 'k', scopes: ['users.read'], expire: null });
+      await c.keys.authenticate('p1', key.secret!, undefined);
+      await hideStoredSecret('unheard');
+      assert.equal((await c.keys.authenticate('p1', key.secret!, undefined))?.id, 'unheard', 'cached while listening');
+      await c.invalidation.stop();
+      try {
+        assert.equal(c.invalidation.live, false);
+        await assert.rejects(c.keys.authenticate('p1', key.secret!, undefined), { type: 'user_unauthorized' });
+      } finally {
+        await c.invalidation.start();
+      }
     });
   });
 }
