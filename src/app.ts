@@ -14,6 +14,7 @@ import { targetRoutes } from './targets/targets.routes.ts';
 import { tokenRoutes } from './tokens/tokens.routes.ts';
 import { healthRoutes } from './projects/health.routes.ts';
 import { platformRoutes } from './platforms/platforms.routes.ts';
+import { keyRoutes } from './keys/keys.routes.ts';
 import { clientErrorHandler } from './http/client-errors.ts';
 
 /**
@@ -63,7 +64,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((_req, reply) => sendError(reply, new AppwriteError('general_route_not_found')));
 
-  for (const routes of [healthRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes]) {
+  for (const routes of [healthRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes]) {
     await app.register(routes(c), { prefix: '/v1' });
   }
   return app;

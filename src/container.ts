@@ -93,7 +93,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const events = new EventBus(db, relay);
   await relay.start();
   const projects = new ProjectsService(db, clock, events);
-  const keys = new KeysService(db, clock, random, events);
+  // On SQLite, a key the CLI deletes is seen on the next use through the file's data version.
+  const keys = new KeysService(db, clock, random, events, relay, database.sync ? () => database.sync!.dataVersion() : undefined);
   const platforms = new PlatformsService(db, clock, random, events);
   const sessions = new SessionsService(database, clock, random, events, new SessionCache(events, relay, clock));
   const tokens = new TokensService(db, clock, random);

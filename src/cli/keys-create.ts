@@ -1,5 +1,5 @@
 import type { Container } from '../container.ts';
-import { KEY_SCOPES } from '../keys/keys.ts';
+import { EXPIRE_DESCRIPTION, KEY_SCOPES, parseExpire } from '../keys/keys.ts';
 import { keyModel } from '../schemas/models.ts';
 import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
 import { uniqueId } from '../support/ids.ts';
@@ -9,8 +9,8 @@ export async function keysCreate(c: Container, o: { project: string; name: strin
   const scopes = o.scopes.trim() === '*' ? [...KEY_SCOPES] : o.scopes.split(',').map((s) => s.trim()).filter(Boolean);
   let expire: number | null = null;
   if (o.expire) {
-    expire = Date.parse(o.expire);
-    if (Number.isNaN(expire)) throw argumentInvalid('expire', 'Value must be a valid date');
+    expire = parseExpire(o.expire);
+    if (expire === null) throw argumentInvalid('expire', EXPIRE_DESCRIPTION);
   }
   const key = await c.keys.create({ projectId: o.project, id: o.id ?? uniqueId(c.clock, c.random), name: o.name, scopes, expire });
   return keyModel(key);

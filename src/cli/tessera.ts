@@ -4,6 +4,8 @@ import { loadConfig } from '../config.ts';
 import { createContainer, type Container } from '../container.ts';
 import { projectsCreate } from './projects-create.ts';
 import { keysCreate } from './keys-create.ts';
+import { keysList } from './keys-list.ts';
+import { keysDelete } from './keys-delete.ts';
 import { platformsCreate, type PlatformsCreateOptions } from './platforms-create.ts';
 import { AppwriteError } from '../errors/errors.ts';
 
@@ -41,6 +43,17 @@ keys
   .option('--id <id>', 'key id (default: generated)')
   .option('--expire <iso>', 'expiry date (ISO 8601); default never')
   .action((o: { project: string; name: string; scopes: string; id?: string; expire?: string }) => withContainer((c) => keysCreate(c, o)));
+keys
+  .command('list')
+  .description('list a project\'s keys (secrets are stored hashed and never shown again)')
+  .requiredOption('--project <id>', 'project id')
+  .action((o: { project: string }) => withContainer((c) => keysList(c, o)));
+keys
+  .command('delete')
+  .description('delete a key: running servers refuse it at once')
+  .requiredOption('--project <id>', 'project id')
+  .requiredOption('--id <id>', 'key id')
+  .action((o: { project: string; id: string }) => withContainer((c) => keysDelete(c, o)));
 
 const platforms = program.command('platforms').description('manage platforms (web hostnames are the allowed browser origins)');
 platforms

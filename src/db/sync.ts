@@ -18,6 +18,7 @@ export class SyncSqlite {
   private readonly begin: SQLite.Statement;
   private readonly commit: SQLite.Statement;
   private readonly rollback: SQLite.Statement;
+  private readonly dataVersionStatement: SQLite.Statement;
   private readonly templates = new Map<QueryTemplate<any, any>, { compiled: CompiledTemplate; stmt: SQLite.Statement }>();
 
   constructor(
@@ -28,16 +29,18 @@ export class SyncSqlite {
     this.begin = sqlite.prepare('BEGIN IMMEDIATE');
     this.commit = sqlite.prepare('COMMIT');
     this.rollback = sqlite.prepare('ROLLBACK');
+    this.dataVersionStatement = sqlite.prepare('PRAGMA data_version').pluck();
+  }
+
+  /** Changes whenever another connection (another process: the CLI) commits to the file; this one's own writes leave it. */
+  dataVersion(): number {
+    return Number(this.dataVersionStatement.get());
   }
 
   idle(): boolean {
     return !this.sqlite.inTransaction;
   }
 
-  /** Changes when another connection (another process: the CLI) commits; never for this one's own writes. */
-  dataVersion(): number {
-    return this.sqlite.pragma('data_version', { simple: true }) as number;
-  }
 
   /** A template's rows for these values (compiled and prepared on first use). */
   allOf<T extends QueryTemplate<any, any>>(template: T, values: TemplateValues<T>): TemplateRow<T>[] {

@@ -42,10 +42,14 @@ export function originHost(origin: string): { scheme: string; host: string } {
   return { scheme: scheme.toLowerCase(), host };
 }
 
-/** Utopia's Hostname validator: exact match, `*` for any host, `*suffix` for a suffix; no ports or paths. */
+/**
+ * Utopia's Hostname validator, tightened (security review, finding 6): exact match, `*` for any host,
+ * and `*.domain` for any subdomain of domain at any depth (never domain itself). Utopia matches any
+ * `*suffix` by suffix, so `*example.com` would admit `evilexample.com`; here it matches only itself.
+ */
 function hostAllowed(host: string, allowed: readonly string[]): boolean {
   if (!host || host.length > 253 || host.includes('/') || host.includes(':')) return false;
-  return allowed.some((a) => a === host || a === '*' || (a.startsWith('*') && host.endsWith(a.slice(1))));
+  return allowed.some((a) => a === host || a === '*' || (a.startsWith('*.') && host.endsWith(a.slice(1))));
 }
 
 /** A host on the allow list, or a loopback alias of an allowed `localhost`. */
@@ -59,8 +63,8 @@ function allowedHosts(project: Project | null, serverHosts: readonly string[]): 
 
 /**
  * Whether a browser origin may call this project (Appwrite's Origin validator): web schemes by
- * hostname (the server's own hosts, the project's web hostnames and app identifiers; 127.0.0.1 and
- * [::1] only where localhost is allowed), other schemes by name (the app platforms' native
+ * hostname (the server's own hosts and the project's web hostnames; 127.0.0.1 and [::1] only where
+ * localhost is allowed), other schemes by name (the app platforms' native
  * schemes such as `appwrite-android`, `exp`, `appwrite-callback-<projectId>`).
  */
 export function isOriginAllowed(origin: string, project: Project | null, serverHosts: readonly string[]): boolean {

@@ -34,9 +34,10 @@ const APP_SCHEMES: Record<AppPlatformType, readonly string[]> = {
 };
 
 /**
- * What a project's platforms admit as request origins, as Appwrite's getHostnames/getSchemes: web
- * platforms their hostname, app platforms their identifier (checked as a hostname for web schemes)
- * and their native SDK's scheme (`appwrite-android://…`). Unknown stored types admit nothing.
+ * What a project's platforms admit as request origins: web platforms their hostname, app platforms
+ * only their native SDK's scheme (`appwrite-android://…`). Appwrite's getHostnames also counts an app
+ * identifier as a web hostname; Tessera does not (security review, finding 6): an Android id such as
+ * `shop.example` is no proof of owning that domain. Unknown stored types admit nothing.
  */
 export function originRules(rows: readonly { type: string; hostname: string; key: string }[]): { hosts: string[]; schemes: string[] } {
   const hosts = new Set<string>();
@@ -47,7 +48,6 @@ export function originRules(rows: readonly { type: string; hostname: string; key
     if (type === 'web') {
       if (row.hostname) hosts.add(row.hostname.toLowerCase());
     } else if (Object.hasOwn(APP_SCHEMES, type)) {
-      if (row.key) hosts.add(row.key.toLowerCase());
       for (const scheme of APP_SCHEMES[type as AppPlatformType]) schemes.add(scheme);
     }
   }

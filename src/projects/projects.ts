@@ -21,7 +21,7 @@ export interface Project {
   id: string;
   name: string;
   settings: ProjectSettings;
-  /** Hostnames the project's platforms admit as origins: web hostnames and app identifiers. */
+  /** Hostnames the project's web platforms admit as origins (app identifiers never: finding 6). */
   originHosts: string[];
   /** Non-web origin schemes the project's app platforms admit (appwrite-ios, appwrite-android, …). */
   originSchemes: string[];

@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { Account, Client, ID, Users } from 'node-appwrite';
+import { Account, Client, ID, Project, Users } from 'node-appwrite';
 import { backends, eventually, freshDatabaseUrl } from '../harness.ts';
 import { bundleServer, readKeySecret, spawnServer, type ServerProcess } from '../multiprocess-helpers.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -14,6 +15,7 @@ import { bootstrapDefaultProject } from '../../src/projects/bootstrap.ts';
 import { EventRelay } from '../../src/events/relay.ts';
 import { event } from '../../src/events/events.ts';
 import { createPgPool } from '../../src/db/database.ts';
+import { hashSecret } from '../../src/support/secrets.ts';
 
 /**
  * "Many stateless processes on PostgreSQL": real `node dist/main.js`-style server processes sharing
@@ -324,6 +326,44 @@ for (const backend of backends()) {
           for (const p of procs.slice(1)) {
             assert.equal(await eventually(() => accountGet(asSession(p, session.secret)), '200 Before'), '200 Before', p.name);
           }
+        });
+
+        /** A key written straight into the database (no API may mint one), then warm in B's and C's key caches. */
+        async function warmKeyOnBC(id: string, scopes: string[]) {
+          const secret = `standard_${randomBytes(128).toString('hex')}`;
+          const now = Date.now();
+          await pool.query(
+            'insert into keys (project_id, id, name, scopes, secret_hash, expire, accessed_at, sdks, created_at, updated_at) values ($1, $2, $3, $4, $5, null, null, $6, $7, $7)',
+            [PROJECT, id, id, JSON.stringify(scopes), hashSecret(secret), '[]', now],
+          );
+          for (const p of procs) assert.equal(await usersListWith(p, secret), 'ok', p.name);
+          for (const p of procs.slice(1)) assert.equal(await usersListWith(p, secret), 'ok', p.name);
+          // Control: with the stored hash changed behind the caches, only a cached copy still accepts the key.
+          await pool.query('update keys set secret_hash = $1 where project_id = $2 and id = $3', ['f'.repeat(64), PROJECT, id]);
+          for (const p of procs.slice(1)) assert.equal(await usersListWith(p, secret), 'ok', `${p.name} serves its cached key`);
+          await pool.query('update keys set secret_hash = $1 where project_id = $2 and id = $3', [hashSecret(secret), PROJECT, id]);
+          return secret;
+        }
+        /** users.list with this key through p: 'ok' or "<code> <type>". */
+        const usersListWith = async (p: ServerProcess, secret: string) => {
+          const o = await outcome(new Users(base(p).setKey(secret)).list());
+          return o.ok ? 'ok' : `${o.code} ${o.type}`;
+        };
+
+        it('a key deleted through A is refused by B and C within 2 s, though warm in their caches', async () => {
+          const secret = await warmKeyOnBC('revoked-key-xproc', ['users.read']);
+          await new Project(keyClient(A())).deleteKey({ keyId: 'revoked-key-xproc' });
+          assert.equal(await usersListWith(A(), secret), '401 user_unauthorized', 'A at once');
+          for (const p of procs.slice(1)) {
+            assert.equal(await eventually(() => usersListWith(p, secret), '401 user_unauthorized'), '401 user_unauthorized', p.name);
+          }
+        });
+
+        it('a key narrowed through A loses its old scopes on B and C within 2 s', async () => {
+          const secret = await warmKeyOnBC('narrowed-key-xproc', ['users.read']);
+          await new Project(keyClient(A())).updateKey({ keyId: 'narrowed-key-xproc', name: 'narrowed', scopes: ['teams.read'] as any });
+          const refused = '401 general_unauthorized_scope';
+          for (const p of procs.slice(1)) assert.equal(await eventually(() => usersListWith(p, secret), refused), refused, p.name);
         });
 
         it('a JWT made on A works on B and C, and stops when its session is deleted through A', async () => {

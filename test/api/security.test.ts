@@ -147,6 +147,8 @@ for (const backend of backends()) {
         'platforms.read': ['platforms.write', 'users.read', 'users.write'],
         'platforms.write': ['platforms.read', 'users.read', 'users.write'],
         'sessions.write': ['users.read', 'users.write', 'sessions.read'],
+        'keys.read': ['keys.write', 'users.read', 'users.write'],
+        'keys.write': ['keys.read', 'users.read', 'users.write'],
         account: [...['users.read', 'users.write', 'sessions.read', 'sessions.write', 'platforms.read', 'platforms.write']],
       };
       for (const [scope, held] of Object.entries(scopeSets)) {
@@ -277,7 +279,7 @@ for (const backend of backends()) {
     });
 
     describe('privilege: every route against every kind of caller', () => {
-      type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'account' | 'sessions.write' | 'global' | 'none';
+      type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none';
       /** Appwrite's scope label for each route (Modules/Users/Http/**, app/controllers/api/account.php); `destructive`: no positive probe. */
       const ROUTES: { route: string; scope: Scope; body?: unknown; destructive?: boolean }[] = [
         { route: 'GET /v1/health/version', scope: 'none' },
@@ -321,6 +323,11 @@ for (const backend of backends()) {
           { route: `POST /v1/project/platforms/${type}`, scope: 'platforms.write' as Scope, body: { platformId: 'evil3', name: 'Evil' } },
           { route: `PUT /v1/project/platforms/${type}/:platformId`, scope: 'platforms.write' as Scope, body: { name: 'Evil' } },
         ]),
+        { route: 'GET /v1/project/keys', scope: 'keys.read' },
+        { route: 'GET /v1/project/keys/:keyId', scope: 'keys.read' },
+        { route: 'POST /v1/project/keys', scope: 'keys.write', body: { keyId: 'evil', name: 'Evil', scopes: ['users.read'] } },
+        { route: 'PUT /v1/project/keys/:keyId', scope: 'keys.write', body: { name: 'Evil', scopes: ['users.read', 'users.write', 'keys.read', 'keys.write'] } },
+        { route: 'DELETE /v1/project/keys/:keyId', scope: 'keys.write' },
         { route: 'POST /v1/account', scope: 'sessions.write', body: { userId: 'intruder', email: 'intruder@example.com', password: PASSWORD } },
         { route: 'POST /v1/account/sessions', scope: 'sessions.write', body: { email: 'victim@example.com', password: PASSWORD } },
         { route: 'POST /v1/account/sessions/email', scope: 'sessions.write', body: { email: 'victim@example.com', password: PASSWORD } },
@@ -358,7 +365,8 @@ for (const backend of backends()) {
 
       it("guests, sessions, JWTs and keys lacking the scope are refused every route outside their scope, and nothing changes", async () => {
         const before = await snapshot(t);
-        const ids = { userId: victim.id, sessionId: victim.sessionId, targetId: victim.targetId, platformId };
+        // keyId: the full-scope default key, the one an attacker would most like to change or delete.
+        const ids = { userId: victim.id, sessionId: victim.sessionId, targetId: victim.targetId, platformId, keyId: 'default' };
         const callers: Record<string, Record<string, string>> = {
           guest: {},
           session: { 'x-appwrite-session': alice.secret },
@@ -372,7 +380,7 @@ for (const backend of backends()) {
           const json = body ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
           const attempt = (who: string, headers: Record<string, string>) => call(method, url, { headers, json }).then((r) => ({ who, r }));
           const attempts: Promise<{ who: string; r: Reply }>[] = [];
-          if (scope.startsWith('users.') || scope.startsWith('platforms.')) {
+          if (scope.startsWith('users.') || scope.startsWith('platforms.') || scope.startsWith('keys.')) {
             for (const [who, headers] of Object.entries(callers)) attempts.push(attempt(who, headers));
             attempts.push(attempt(`key lacking ${scope}`, { 'x-appwrite-key': lacking[scope] }));
           } else if (scope === 'account') {
@@ -405,7 +413,12 @@ for (const backend of backends()) {
       });
 
       it('the caller each route is meant for gets past the scope check (so the refusals above can fail)', async () => {
-        const nobody = { userId: 'nobody', sessionId: 'nosession', targetId: 'notarget', platformId: 'noplatform' };
+        const nobody = { userId: 'nobody', sessionId: 'nosession', targetId: 'notarget', platformId: 'noplatform', keyId: 'nokey' };
+        // A key holding the other half of the route's read/write pair: enough to pass, and nothing more.
+        const otherHalf: Record<string, string> = {
+          'users.read': 'users.write', 'users.write': 'users.read', 'platforms.read': 'platforms.write', 'platforms.write': 'platforms.read',
+          'keys.read': 'keys.write', 'keys.write': 'keys.read',
+        };
         for (const { route, scope, destructive } of ROUTES) {
           if (destructive) continue;
           const [method, path] = route.split(' ');
@@ -415,7 +428,7 @@ for (const backend of backends()) {
           const headers: Record<string, string> =
             scope === 'account' ? { 'x-appwrite-session': alice.secret }
             : scope === 'sessions.write' || scope === 'global' || scope === 'none' ? {}
-            : { 'x-appwrite-key': lacking[scope === 'users.read' ? 'users.write' : scope === 'users.write' ? 'users.read' : scope === 'platforms.read' ? 'platforms.write' : 'platforms.read'] };
+            : { 'x-appwrite-key': lacking[otherHalf[scope]] };
           const r = await call(method, url, { headers, json });
           assert.notEqual(r.type, 'general_unauthorized_scope', `${route}: ${r.text.slice(0, 200)}`);
           assert.ok(r.status < 500, `${route}: ${r.status} ${r.text.slice(0, 200)}`);
