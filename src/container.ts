@@ -15,6 +15,7 @@ import { TokensService } from './tokens/tokens.service.ts';
 import { UsersService } from './users/users.service.ts';
 import { TargetsService } from './targets/targets.service.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
+import { LoginsService } from './sessions/logins.service.ts';
 import { JwtService } from './jwt/jwt.service.ts';
 import { RateLimitsService } from './rate-limits/rate-limits.service.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
@@ -38,6 +39,7 @@ export interface Container {
   users: UsersService;
   targets: TargetsService;
   accounts: AccountsService;
+  logins: LoginsService;
   jwt: JwtService;
   rateLimits: RateLimitsService;
   maintenance: MaintenanceService;
@@ -85,13 +87,14 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   await jwt.init();
   const targets = new TargetsService(db, clock, random, sessions);
   const users = new UsersService(database, clock, random, sessions, tokens, jwt, targets);
-  const accounts = new AccountsService(database, clock, random, users, sessions, tokens);
+  const accounts = new AccountsService(clock, users, sessions);
   const rateLimits = new RateLimitsService(db, clock, config.abuseLimits);
+  const logins = new LoginsService(database, clock, random, users, sessions, tokens, rateLimits);
   const maintenance = new MaintenanceService(db, clock, logger);
 
   return {
     config, logger, database, db, clock, random, sealer, invalidation,
-    projects, keys, platforms, sessions, tokens, users, targets, accounts, jwt, rateLimits, maintenance,
+    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance,
     async close() {
       maintenance.stop();
       await invalidation.stop();

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
-import type { SyncSqlite } from '../db/sync.ts';
-import type { Executor } from '../db/schema.ts';
+import { isForeignKeyViolation } from '../db/database.ts';
+import { changedRows, firstRow, runSteps, type Steps } from '../db/steps.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import type { Invalidation } from '../support/invalidation.ts';
 import type { Project } from '../projects/projects.ts';
@@ -8,7 +8,7 @@ import type { UserRow } from '../users/users.ts';
 import { AppwriteError } from '../errors/errors.ts';
 import { uniqueId } from '../support/ids.ts';
 import { decodeSessionSecret, encodeSessionSecret, hashSecret, safeEqual } from '../support/secrets.ts';
-import { findUserById, lockUser, updateUser } from '../users/users.repository.ts';
+import { findUserById, lockUserTemplate, updateUser } from '../users/users.repository.ts';
 import { SessionCache, type CachedCaller } from './session-cache.ts';
 import type { NewSession, SessionRow } from './sessions.ts';
 import {
@@ -16,11 +16,9 @@ import {
   deleteUserSessions,
   findSessionWithUser,
   findUserSession,
-  insertSession,
   insertSessionTemplate,
   listUserSessions,
   newestUserSession,
-  trimUserSessions,
   trimUserSessionsTemplate,
   updateSession,
 } from './sessions.repository.ts';
@@ -33,6 +31,13 @@ export interface IssuedSession {
   secret: string;
   /** How many of the user's oldest sessions the session limit removed. */
   trimmed: number;
+}
+
+export interface IssueOptions {
+  /** Trim the user's sessions to the project's limit (logins do; the Users API does not). */
+  applyLimit: boolean;
+  /** Steps run first in the session's transaction; a throw there rolls everything back. */
+  prelude?: () => Steps<void>;
 }
 
 export class SessionsService {
@@ -96,38 +101,35 @@ export class SessionsService {
   }
 
   /**
-   * Creates a session inside the caller's transaction. With `applyLimit`, the user's oldest
-   * sessions beyond the project's limit are deleted in the same transaction, after the user row is
-   * locked, so concurrent logins cannot overshoot the limit.
+   * Every login ends here: the session row, and with `applyLimit` the user's oldest sessions beyond
+   * the project's limit deleted in the same transaction (after the user row is locked on
+   * PostgreSQL), so concurrent logins cannot overshoot the limit. `prelude` runs first in that
+   * transaction (a token's consumption). One definition (issueSteps) runs synchronously on an idle
+   * SQLite connection, the login hot path, and through Kysely otherwise (db/steps.ts).
    */
-  async issueIn(trx: Executor, project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
-    if (this.database.dialect === 'postgres') await lockUser(trx, project.id, user.id);
-    const { row, secret } = this.newSession(project, user, input);
-    const session = await insertSession(trx, row);
-    const limit = this.limitFor(project, applyLimit);
-    const trimmed = limit > 0 ? await trimUserSessions(trx, project.id, user.id, limit) : 0;
-    return { session, secret, trimmed };
-  }
-
-  /** A new session invalidates nothing cached, unless the session limit ended older ones. */
-  async issue(project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
-    const sync = this.database.sync;
-    const issued = sync?.idle()
-      ? this.issueSync(sync, project, user, input, applyLimit)
-      : await this.database.db.transaction().execute((trx) => this.issueIn(trx, project, user, input, applyLimit));
+  async issueSession(project: Project, user: Pick<UserRow, 'id'>, input: NewSession, opts: IssueOptions): Promise<IssuedSession> {
+    let issued: IssuedSession;
+    try {
+      issued = await runSteps(this.database, () => this.issueSteps(project, user, input, opts.applyLimit, opts.prelude));
+    } catch (err) {
+      // The user was deleted after the caller read it (a create racing a delete).
+      if (isForeignKeyViolation(err)) throw new AppwriteError('user_not_found');
+      throw err;
+    }
+    // A new session invalidates nothing cached, unless the session limit ended older ones.
     if (issued.trimmed > 0) await this.userChanged(project.id, user.id);
     return issued;
   }
 
-  /** issueIn on SQLite as one synchronous transaction (the login hot path; see db/sync.ts). */
-  private issueSync(sync: SyncSqlite, project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): IssuedSession {
+  private *issueSteps(project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean, prelude?: () => Steps<void>): Steps<IssuedSession> {
+    if (this.database.dialect === 'postgres') yield* firstRow(lockUserTemplate, { project_id: project.id, id: user.id });
+    if (prelude) yield* prelude();
     const { row, secret } = this.newSession(project, user, input);
+    const inserted = yield* firstRow(insertSessionTemplate, row);
+    const session: SessionRow = { ...row, seq: Number(inserted!.seq) };
     const limit = this.limitFor(project, applyLimit);
-    return sync.transaction(() => {
-      const session: SessionRow = { seq: sync.insertOf(insertSessionTemplate, row), ...row };
-      const trimmed = limit > 0 ? sync.runOf(trimUserSessionsTemplate(limit), { project_id: project.id, user_id: user.id }) : 0;
-      return { session, secret, trimmed };
-    });
+    const trimmed = limit > 0 ? yield* changedRows(trimUserSessionsTemplate(limit), { project_id: project.id, user_id: user.id }) : 0;
+    return { session, secret, trimmed };
   }
 
   private limitFor(project: Project, applyLimit: boolean): number {

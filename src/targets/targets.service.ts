@@ -4,6 +4,7 @@ import type { ListQuery } from '../db/list-query.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
 import type { UserRow } from '../users/users.ts';
 import { AppwriteError } from '../errors/errors.ts';
+import { isForeignKeyViolation } from '../db/database.ts';
 import { isValidEmail, isValidPhone } from '../support/validators.ts';
 import { resolveId, uniqueId } from '../support/ids.ts';
 import { findUserById } from '../users/users.repository.ts';
@@ -80,6 +81,8 @@ export class TargetsService {
       });
     } catch (err) {
       if (isTargetClash(err)) throw new AppwriteError('user_target_already_exists');
+      // The user was deleted between assertUser and the insert.
+      if (isForeignKeyViolation(err)) throw new AppwriteError('user_not_found');
       throw err;
     }
     await this.sessions.userChanged(projectId, userId);

@@ -12,7 +12,7 @@ import type { SessionsService } from '../sessions/sessions.service.ts';
 import { findUserSession } from '../sessions/sessions.repository.ts';
 import type { TokensService, IssuedToken } from '../tokens/tokens.service.ts';
 import { TOKEN_TYPE } from '../tokens/tokens.ts';
-import { deleteUser, findUserById, insertUser, lockUser, updateUser } from './users.repository.ts';
+import { countUsers, deleteUser, findUserById, insertUser, lockUser, updateUser } from './users.repository.ts';
 import { hashColumns, searchText, storedPassword, type UserRow } from './users.ts';
 import type { Updateable } from 'kysely';
 import type { UsersTable } from '../db/schema.ts';
@@ -47,6 +47,12 @@ export class UsersService {
 
   private get db() {
     return this.database.db;
+  }
+
+  /** Sign-ups (not the Users API) stop at the project's user limit. */
+  async assertUserLimit(project: Project): Promise<void> {
+    const limit = project.settings.auths.limit;
+    if (limit > 0 && (await countUsers(this.db, project.id)) >= limit) throw new AppwriteError('user_count_exceeded');
   }
 
   async create(project: Project, input: CreateUserInput): Promise<UserRow> {

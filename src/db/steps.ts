@@ -1,0 +1,69 @@
+import type { Database } from './database.ts';
+import type { Executor } from './schema.ts';
+import type { SyncSqlite } from './sync.ts';
+import type { QueryTemplate, TemplateRow } from './template.ts';
+
+/**
+ * One statement of a multi-statement write: a query template with its values, and what the write
+ * needs back (the first row, or how many rows changed).
+ */
+export interface Step {
+  template: QueryTemplate<any, any>;
+  values: Record<string, unknown>;
+  want: 'first' | 'changes';
+}
+
+/**
+ * A write written once as a generator of steps, so one definition runs both ways: synchronously on
+ * an idle SQLite connection (no Kysely machinery on the hot path, see sync.ts) and through a Kysely
+ * transaction (PostgreSQL, or SQLite while another transaction holds the connection).
+ */
+export type Steps<T> = Generator<Step, T, unknown>;
+
+type ValuesOf<T> = T extends QueryTemplate<infer V, any> ? V : never;
+
+/** The template's first row (e.g. an insert … returning). */
+export function* firstRow<T extends QueryTemplate<any, any>>(template: T, values: ValuesOf<T>): Generator<Step, TemplateRow<T> | undefined, unknown> {
+  return (yield { template, values, want: 'first' }) as TemplateRow<T> | undefined;
+}
+
+/** How many rows the template's update or delete changed. */
+export function* changedRows<T extends QueryTemplate<any, any>>(template: T, values: ValuesOf<T>): Generator<Step, number, unknown> {
+  return (yield { template, values, want: 'changes' }) as number;
+}
+
+/** Runs `steps` in one transaction: synchronously on an idle SQLite connection, else through Kysely. */
+export function runSteps<T>(database: Database, steps: () => Steps<T>): T | Promise<T> {
+  const sync = database.sync;
+  if (sync?.idle()) return sync.transaction(() => driveSync(sync, steps()));
+  return database.db.transaction().execute((trx) => driveAsync(trx, steps()));
+}
+
+/** Runs `steps` inside the caller's Kysely transaction. */
+export function runStepsIn<T>(trx: Executor, steps: Steps<T>): Promise<T> {
+  return driveAsync(trx, steps);
+}
+
+function driveSync<T>(sync: SyncSqlite, steps: Steps<T>): T {
+  let next = steps.next();
+  while (!next.done) {
+    const { template, values, want } = next.value;
+    next = steps.next(want === 'first' ? sync.firstOf(template, values) : sync.runOf(template, values));
+  }
+  return next.value;
+}
+
+async function driveAsync<T>(db: Executor, steps: Steps<T>): Promise<T> {
+  let next = steps.next();
+  while (!next.done) {
+    const { template, values, want } = next.value;
+    const result = await template.query(db, values).executeTakeFirst();
+    next = steps.next(want === 'first' ? result : changedCount(result));
+  }
+  return next.value;
+}
+
+/** Kysely's write results name their count by statement kind. */
+function changedCount(result: { numDeletedRows?: bigint; numUpdatedRows?: bigint; numInsertedOrUpdatedRows?: bigint } | undefined): number {
+  return Number(result?.numDeletedRows ?? result?.numUpdatedRows ?? result?.numInsertedOrUpdatedRows ?? 0);
+}
