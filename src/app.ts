@@ -31,6 +31,9 @@ const AUTH_METHOD_NAMES: Record<string, string> = {
   invites: 'Invites', jwt: 'JWT', 'email-otp': 'Email OTP',
 };
 
+/** Every route plugin, mounted under /v1 (tests read the routes' metadata from these). */
+export const API_ROUTES = [healthRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes];
+
 export interface AppOptions {
   /** How long a client has to send its whole request (tests shorten it); REQUEST_TIMEOUT_MS by default. */
   requestTimeoutMs?: number;
@@ -98,7 +101,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
   });
   app.setNotFoundHandler((_req, reply) => sendError(reply, new AppwriteError('general_route_not_found')));
 
-  for (const routes of [healthRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes]) {
+  for (const routes of API_ROUTES) {
     await app.register(routes(c), { prefix: '/v1' });
   }
   return app;
