@@ -1,3 +1,4 @@
+import { InsertQueryBuilder } from 'kysely';
 import type { Database } from './database.ts';
 import type { Executor } from './schema.ts';
 import type { SyncSqlite } from './sync.ts';
@@ -5,12 +6,12 @@ import type { QueryTemplate, TemplateRow } from './template.ts';
 
 /**
  * One statement of a multi-statement write: a query template with its values, and what the write
- * needs back (the first row, or how many rows changed).
+ * needs back (the first row, how many rows changed, or an insert's new `seq`).
  */
 export interface Step {
   template: QueryTemplate<any, any>;
   values: Record<string, unknown>;
-  want: 'first' | 'changes';
+  want: 'first' | 'changes' | 'seq';
 }
 
 /**
@@ -25,6 +26,14 @@ type ValuesOf<T> = T extends QueryTemplate<infer V, any> ? V : never;
 /** The template's first row (e.g. an insert … returning). */
 export function* firstRow<T extends QueryTemplate<any, any>>(template: T, values: ValuesOf<T>): Generator<Step, TemplateRow<T> | undefined, unknown> {
   return (yield { template, values, want: 'first' }) as TemplateRow<T> | undefined;
+}
+
+/**
+ * The `seq` (INTEGER PRIMARY KEY / identity) of the row the template's insert wrote. SQLite reads it
+ * as the rowid, cheaper than RETURNING (~10 µs a row); PostgreSQL asks for it with RETURNING.
+ */
+export function* insertedSeq<T extends QueryTemplate<any, InsertQueryBuilder<any, any, any>>>(template: T, values: ValuesOf<T>): Generator<Step, number, unknown> {
+  return (yield { template, values, want: 'seq' }) as number;
 }
 
 /** How many rows the template's update or delete changed. */
@@ -48,7 +57,9 @@ function driveSync<T>(sync: SyncSqlite, steps: Steps<T>): T {
   let next = steps.next();
   while (!next.done) {
     const { template, values, want } = next.value;
-    next = steps.next(want === 'first' ? sync.firstOf(template, values) : sync.runOf(template, values));
+    if (want === 'first') next = steps.next(sync.firstOf(template, values));
+    else if (want === 'seq') next = steps.next(sync.insertOf(template, values));
+    else next = steps.next(sync.runOf(template, values));
   }
   return next.value;
 }
@@ -57,8 +68,10 @@ async function driveAsync<T>(db: Executor, steps: Steps<T>): Promise<T> {
   let next = steps.next();
   while (!next.done) {
     const { template, values, want } = next.value;
-    const result = await template.query(db, values).executeTakeFirst();
-    next = steps.next(want === 'first' ? result : changedCount(result));
+    const query = template.query(db, values);
+    if (want === 'seq' && !(query instanceof InsertQueryBuilder)) throw new Error('insertedSeq needs an insert template');
+    const result = want === 'seq' ? await query.returning('seq').executeTakeFirstOrThrow() : await query.executeTakeFirst();
+    next = steps.next(want === 'first' ? result : want === 'seq' ? Number(result.seq) : changedCount(result));
   }
   return next.value;
 }

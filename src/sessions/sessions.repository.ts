@@ -17,10 +17,10 @@ const allSessionColumns: Exclude<keyof NewSessionRow, (typeof SESSION_COLUMNS)[n
 void allSessionColumns;
 
 /**
- * Inserts a session row and reads back its `seq`; the rest of the new row is the values written. A
- * template, so the login hot path runs it without building the query (see db/steps.ts).
+ * Inserts a session row (run with insertedSeq, which reads back its `seq`; the rest of the new row is
+ * the values written). A template, so the login hot path runs it without building the query.
  */
-export const insertSessionTemplate = new QueryTemplate(SESSION_COLUMNS, (db, row: NewSessionRow) => db.insertInto('sessions').values(row).returning('seq'));
+export const insertSessionTemplate = new QueryTemplate(SESSION_COLUMNS, (db, row: NewSessionRow) => db.insertInto('sessions').values(row));
 
 /** Session, its user and the user's targets: what the session cache holds for a warm hit. */
 export async function findSessionWithUser(

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { isForeignKeyViolation } from '../db/database.ts';
-import { changedRows, firstRow, runSteps, type Steps } from '../db/steps.ts';
+import { changedRows, firstRow, insertedSeq, runSteps, type Steps } from '../db/steps.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import type { Invalidation } from '../support/invalidation.ts';
 import type { Project } from '../projects/projects.ts';
@@ -110,7 +110,9 @@ export class SessionsService {
   async issueSession(project: Project, user: Pick<UserRow, 'id'>, input: NewSession, opts: IssueOptions): Promise<IssuedSession> {
     let issued: IssuedSession;
     try {
-      issued = await runSteps(this.database, () => this.issueSteps(project, user, input, opts.applyLimit, opts.prelude));
+      // Awaited only on the asynchronous path: the synchronous one answers without a further tick.
+      const running = runSteps(this.database, () => this.issueSteps(project, user, input, opts.applyLimit, opts.prelude));
+      issued = running instanceof Promise ? await running : running;
     } catch (err) {
       // The user was deleted after the caller read it (a create racing a delete).
       if (isForeignKeyViolation(err)) throw new AppwriteError('user_not_found');
@@ -125,8 +127,7 @@ export class SessionsService {
     if (this.database.dialect === 'postgres') yield* firstRow(lockUserTemplate, { project_id: project.id, id: user.id });
     if (prelude) yield* prelude();
     const { row, secret } = this.newSession(project, user, input);
-    const inserted = yield* firstRow(insertSessionTemplate, row);
-    const session: SessionRow = { ...row, seq: Number(inserted!.seq) };
+    const session: SessionRow = { ...row, seq: yield* insertedSeq(insertSessionTemplate, row) };
     const limit = this.limitFor(project, applyLimit);
     const trimmed = limit > 0 ? yield* changedRows(trimUserSessionsTemplate(limit), { project_id: project.id, user_id: user.id }) : 0;
     return { session, secret, trimmed };
