@@ -48,11 +48,6 @@ export function runSteps<T>(database: Database, steps: () => Steps<T>): T | Prom
   return database.db.transaction().execute((trx) => driveAsync(trx, steps()));
 }
 
-/** Runs `steps` inside the caller's Kysely transaction. */
-export function runStepsIn<T>(trx: Executor, steps: Steps<T>): Promise<T> {
-  return driveAsync(trx, steps);
-}
-
 function driveSync<T>(sync: SyncSqlite, steps: Steps<T>): T {
   let next = steps.next();
   while (!next.done) {
