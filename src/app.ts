@@ -25,6 +25,9 @@ import { clientErrorHandler } from './http/client-errors.ts';
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
+/** Every route plugin, mounted under /v1 (tests read the routes' metadata from these). */
+export const API_ROUTES = [healthRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes];
+
 export interface AppOptions {
   /** How long a client has to send its whole request (tests shorten it); REQUEST_TIMEOUT_MS by default. */
   requestTimeoutMs?: number;
@@ -64,7 +67,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((_req, reply) => sendError(reply, new AppwriteError('general_route_not_found')));
 
-  for (const routes of [healthRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes]) {
+  for (const routes of API_ROUTES) {
     await app.register(routes(c), { prefix: '/v1' });
   }
   return app;

@@ -16,6 +16,7 @@ import { TokensService } from './tokens/tokens.service.ts';
 import { UsersService } from './users/users.service.ts';
 import { TargetsService } from './targets/targets.service.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
+import { LoginsService } from './sessions/logins.service.ts';
 import { JwtService } from './jwt/jwt.service.ts';
 import { RateLimitsService } from './rate-limits/rate-limits.service.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
@@ -44,6 +45,7 @@ export interface Container {
   users: UsersService;
   targets: TargetsService;
   accounts: AccountsService;
+  logins: LoginsService;
   jwt: JwtService;
   rateLimits: RateLimitsService;
   maintenance: MaintenanceService;
@@ -102,15 +104,16 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   await jwt.init();
   const targets = new TargetsService(db, clock, random, events);
   const users = new UsersService(database, clock, random, sessions, tokens, jwt, targets, events);
-  const accounts = new AccountsService(database, clock, random, users, sessions, tokens, events);
+  const accounts = new AccountsService(clock, users, sessions);
   const rateLimits = new RateLimitsService(db, clock, config.abuseLimits);
+  const logins = new LoginsService(database, clock, random, users, sessions, tokens, rateLimits, events);
   const maintenance = new MaintenanceService(db, clock, logger);
   const outbox = new OutboxService(database, clock, random, sealer, logger, config.outbox);
   outbox.register(HTTP_CHANNEL, httpChannel());
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
-    projects, keys, platforms, sessions, tokens, users, targets, accounts, jwt, rateLimits, maintenance, outbox,
+    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).

@@ -9,6 +9,12 @@ import { clearSessionCookies } from '../http/cookies.ts';
 import type { UserRow } from '../users/users.ts';
 
 const urlIp = (limit: number) => [{ limit, period: 3600, key: 'url:{url},ip:{ip}' }];
+/**
+ * Routes that verify the current password share one budget per user, 10 an hour, so a stolen
+ * session cannot guess the password from many addresses or across routes, nor keep the hashing
+ * threads busy. Appwrite limits only PATCH /account/password, and per address.
+ */
+const passwordCheck = { limit: 10, period: 3600, key: 'password-check,userId:{userId}' };
 
 export function accountRoutes(c: Container) {
   return async (app: FastifyInstance) => {
@@ -76,7 +82,7 @@ export function accountRoutes(c: Container) {
     route<{}, { password: string; oldPassword?: string }>(app, {
       method: 'PATCH',
       url: '/account/password',
-      meta: { scope: 'account', abuse: urlIp(10) },
+      meta: { scope: 'account', abuse: [...urlIp(10), passwordCheck] },
       params: T.Object({ password: P.password(), oldPassword: P.opt(P.text(256)) }),
       handler: async (req, _reply, input) => {
         const { project, session, viaJwt } = req.caller;
@@ -88,7 +94,7 @@ export function accountRoutes(c: Container) {
     route<{}, { email: string; password: string }>(app, {
       method: 'PATCH',
       url: '/account/email',
-      meta: { scope: 'account' },
+      meta: { scope: 'account', abuse: [passwordCheck] },
       params: T.Object({ email: P.email(), password: P.password() }),
       handler: async (req, _reply, input) =>
         account(await c.accounts.updateContact(req.caller.project, me(req), 'email', input.email, input.password)),
@@ -97,7 +103,7 @@ export function accountRoutes(c: Container) {
     route<{}, { phone: string; password: string }>(app, {
       method: 'PATCH',
       url: '/account/phone',
-      meta: { scope: 'account' },
+      meta: { scope: 'account', abuse: [passwordCheck] },
       params: T.Object({ phone: P.phone(), password: P.password() }),
       handler: async (req, _reply, input) =>
         account(await c.accounts.updateContact(req.caller.project, me(req), 'phone', input.phone, input.password)),

@@ -170,3 +170,12 @@ export function violatedConstraint(err: unknown): string {
   const e = err as { constraint?: string; message?: string };
   return e?.constraint ?? e?.message ?? '';
 }
+
+/**
+ * Postgres/SQLite foreign-key violation: a child row written for a parent that a concurrent request
+ * deleted between the caller's read and its insert.
+ */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

@@ -17,6 +17,17 @@ export async function hitWindow(db: Executor, key: string, windowStart: number):
   return Number(row.count);
 }
 
+/** Takes back one hit of the window, if the window is still the current one. */
+export async function unhitWindow(db: Executor, key: string, windowStart: number): Promise<void> {
+  await db
+    .updateTable('rate_limits')
+    .set({ count: sql`count - 1` })
+    .where('key', '=', key)
+    .where('window_start', '=', windowStart)
+    .where('count', '>', 0)
+    .execute();
+}
+
 /** The count inside the current window, without counting (0 when the window has moved on). */
 export async function readWindow(db: Executor, key: string, windowStart: number): Promise<number> {
   const row = await db.selectFrom('rate_limits').select('count').where('key', '=', key).where('window_start', '=', windowStart).executeTakeFirst();

@@ -1,8 +1,8 @@
 import type { Db } from '../db/schema.ts';
 import type { Clock } from '../support/clock.ts';
 import { AppwriteError } from '../errors/errors.ts';
-import { abuseKey, type AbuseContext, type AbuseRule } from './rate-limits.ts';
-import { hitWindow, readWindow, resetKeys } from './rate-limits.repository.ts';
+import { abuseKey, type AbuseContext, type AbuseRule, type WindowCount } from './rate-limits.ts';
+import { hitWindow, readWindow, resetKeys, unhitWindow } from './rate-limits.repository.ts';
 import { hashSecret } from '../support/secrets.ts';
 
 export interface AbuseVerdict {
@@ -55,5 +55,26 @@ export class RateLimitsService {
   /** After a successful login the route's counters start over (Appwrite's abuse-reset). */
   reset(keys: string[]): Promise<void> {
     return resetKeys(this.db, keys);
+  }
+
+  /**
+   * Counts one attempt under a named counter of the service's own (not a route's rule), in a fixed
+   * window of `period` seconds. Counting before the attempt is judged makes the limit exact under
+   * concurrency: the attempt past the limit knows it before it runs.
+   */
+  async countAttempt(projectId: string, name: string, period: number): Promise<WindowCount> {
+    const { key, windowStart } = this.window(projectId, name, period);
+    return { count: await hitWindow(this.db, key, windowStart), reset: windowStart + period };
+  }
+
+  /** Takes back an attempt counted by countAttempt (one that turned out not to count, e.g. a success). */
+  async uncountAttempt(projectId: string, name: string, period: number): Promise<void> {
+    const { key, windowStart } = this.window(projectId, name, period);
+    await unhitWindow(this.db, key, windowStart);
+  }
+
+  private window(projectId: string, name: string, period: number) {
+    const nowS = Math.floor(this.clock.now() / 1000);
+    return { key: hashSecret(`${projectId}|${name}`), windowStart: Math.floor(nowS / period) * period };
   }
 }

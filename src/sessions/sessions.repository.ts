@@ -17,14 +17,10 @@ const allSessionColumns: Exclude<keyof NewSessionRow, (typeof SESSION_COLUMNS)[n
 void allSessionColumns;
 
 /**
- * Inserts a session row (the login hot path runs it as a compiled template). Nothing is read back:
- * the new row is the values written plus its `seq`, the insert's rowid.
+ * Inserts a session row (run with insertedSeq, which reads back its `seq`; the rest of the new row is
+ * the values written). A template, so the login hot path runs it without building the query.
  */
 export const insertSessionTemplate = new QueryTemplate(SESSION_COLUMNS, (db, row: NewSessionRow) => db.insertInto('sessions').values(row));
-
-export async function insertSession(db: Executor, row: NewSessionRow): Promise<SessionRow> {
-  return db.insertInto('sessions').values(row).returningAll().executeTakeFirstOrThrow();
-}
 
 /** Session, its user and the user's targets: what the session cache holds for a warm hit. */
 export async function findSessionWithUser(
@@ -112,12 +108,6 @@ const trimTemplate = (limit: number) =>
       eb.selectFrom('sessions').select('seq').where('project_id', '=', v.project_id).where('user_id', '=', v.user_id).orderBy('seq', 'desc').limit(sql.lit(1000)).offset(sql.lit(limit)),
     ),
   );
-
-/** Keeps the newest `limit` sessions of a user; returns how many older ones it deleted. */
-export async function trimUserSessions(db: Executor, projectId: string, userId: string, limit: number): Promise<number> {
-  const r = await trimUserSessionsTemplate(limit).query(db, { project_id: projectId, user_id: userId }).executeTakeFirst();
-  return Number(r.numDeletedRows);
-}
 
 export async function updateSession(
   db: Executor,

@@ -62,7 +62,7 @@ export function sessionRoutes(c: Container) {
           meta: { scope: 'sessions.write', authMethod: 'email-password', abuse: [{ limit: 10, period: 3600, key: 'url:{url},email:{param-email}' }], abuseReset: true },
           params: T.Object({ email: P.email(), password: P.password() }),
           handler: async (req, reply, input) => {
-            const issued = await c.accounts.createEmailPasswordSession(req.caller.project, input.email, input.password, clientInfo(req));
+            const issued = await c.logins.createEmailPasswordSession(req.caller.project, input.email, input.password, clientInfo(req));
             return sendNewSession(req, reply, issued);
           },
         });
@@ -72,7 +72,7 @@ export function sessionRoutes(c: Container) {
         method: 'POST',
         url: '/account/sessions/anonymous',
         meta: { scope: 'sessions.write', authMethod: 'anonymous', abuse: [{ limit: 50, period: 3600, key: 'ip:{ip}' }] },
-        handler: async (req, reply) => sendNewSession(req, reply, await c.accounts.createAnonymousSession(req.caller.project, clientInfo(req))),
+        handler: async (req, reply) => sendNewSession(req, reply, await c.logins.createAnonymousSession(req.caller.project, clientInfo(req))),
       });
 
       const exchanges: [string, 'POST' | 'PUT'][] = [
@@ -88,7 +88,8 @@ export function sessionRoutes(c: Container) {
           meta: { scope: 'sessions.write', abuse: tokenAbuse, abuseReset: url !== '/account/sessions/phone' },
           params: T.Object({ userId: P.customId(), secret: P.text(256, 1) }),
           handler: async (req, reply, input) => {
-            const issued = await c.accounts.createSessionFromToken(req.caller.project, input.userId, input.secret, clientInfo(req));
+            const client = { ...clientInfo(req), trusted: req.caller.role === 'keys' };
+            const issued = await c.logins.createSessionFromToken(req.caller.project, input.userId, input.secret, client);
             return sendNewSession(req, reply, issued);
           },
         });
@@ -180,7 +181,7 @@ export function sessionRoutes(c: Container) {
       handler: async (req, reply) => {
         const { project } = req.caller;
         const user = await c.users.get(project.id, req.params.userId);
-        const issued = await c.sessions.issue(project, user, { userId: user.id, provider: 'server', factors: ['server'], ...clientInfo(req) }, false);
+        const issued = await c.sessions.issueSession(project, user, { userId: user.id, provider: 'server', factors: ['server'], ...clientInfo(req) }, { applyLimit: false });
         return reply.code(201).send(sessionModel(issued.session, { current: false, secret: issued.secret }));
       },
     });

@@ -1,15 +1,15 @@
 import type { Database } from '../db/database.ts';
-import type { SyncSqlite } from '../db/sync.ts';
-import type { Executor } from '../db/schema.ts';
+import { isForeignKeyViolation } from '../db/database.ts';
+import { changedRows, firstRow, insertedSeq, runStepsAsync, runStepsSync, type Steps } from '../db/steps.ts';
 import type { Clock, Random } from '../support/clock.ts';
-import type { EventBus, Emit } from '../events/bus.ts';
+import type { EventBus } from '../events/bus.ts';
 import { event, type DomainEvent } from '../events/events.ts';
 import type { Project } from '../projects/projects.ts';
 import type { UserRow } from '../users/users.ts';
 import { AppwriteError } from '../errors/errors.ts';
 import { uniqueId } from '../support/ids.ts';
 import { decodeSessionSecret, encodeSessionSecret, hashSecret, safeEqual } from '../support/secrets.ts';
-import { findUserById, lockUser, updateUser } from '../users/users.repository.ts';
+import { findUserById, lockUserTemplate, updateUser } from '../users/users.repository.ts';
 import { SessionCache, type CachedCaller } from './session-cache.ts';
 import type { NewSession, SessionRow } from './sessions.ts';
 import {
@@ -17,11 +17,9 @@ import {
   deleteUserSessions,
   findSessionWithUser,
   findUserSession,
-  insertSession,
   insertSessionTemplate,
   listUserSessions,
   newestUserSession,
-  trimUserSessions,
   trimUserSessionsTemplate,
   updateSession,
 } from './sessions.repository.ts';
@@ -35,6 +33,17 @@ export interface IssuedSession {
   /** How many of the user's oldest sessions the session limit removed. */
   trimmed: number;
 }
+
+export interface IssueOptions {
+  /** Trim the user's sessions to the project's limit (logins do; the Users API does not). */
+  applyLimit: boolean;
+  /** Steps run first in the session's transaction; a throw there rolls everything back. */
+  prelude?: () => Steps<void>;
+  /** What the prelude changed, published with the session's own events. */
+  preludeEvents?: DomainEvent[];
+}
+
+const SESSION_CREATE = 'users.[userId].sessions.[sessionId].create';
 
 export class SessionsService {
   constructor(
@@ -97,46 +106,48 @@ export class SessionsService {
   }
 
   /**
-   * Creates a session inside the caller's transaction. With `applyLimit`, the user's oldest
-   * sessions beyond the project's limit are deleted in the same transaction, after the user row is
-   * locked, so concurrent logins cannot overshoot the limit.
+   * Every login ends here: the session row, and with `applyLimit` the user's oldest sessions beyond
+   * the project's limit deleted in the same transaction (after the user row is locked on
+   * PostgreSQL), so concurrent logins cannot overshoot the limit. `prelude` runs first in that
+   * transaction (a token's consumption). One definition (issueSteps) runs synchronously on an idle
+   * SQLite connection, the login hot path, and through Kysely otherwise (db/steps.ts).
    */
-  async issueIn(trx: Executor, emit: Emit, project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
-    if (this.database.dialect === 'postgres') await lockUser(trx, project.id, user.id);
-    const { row, secret } = this.newSession(project, user, input);
-    const session = await insertSession(trx, row);
-    const limit = this.limitFor(project, applyLimit);
-    const trimmed = limit > 0 ? await trimUserSessions(trx, project.id, user.id, limit) : 0;
-    const issued = { session, secret, trimmed };
-    for (const e of this.issuedEvents(project.id, issued)) emit(e);
-    return issued;
+  async issueSession(project: Project, user: Pick<UserRow, 'id'>, input: NewSession, opts: IssueOptions): Promise<IssuedSession> {
+    const steps = () => this.issueSteps(project, user, input, opts.applyLimit, opts.prelude);
+    const eventsOf = (issued: IssuedSession) => [...(opts.preludeEvents ?? []), ...this.issuedEvents(project.id, issued)];
+    const sync = this.database.sync;
+    try {
+      if (sync?.idle() && !this.bus.needsTransaction(SESSION_CREATE)) {
+        const issued = runStepsSync(sync, steps);
+        await this.bus.committed(eventsOf(issued));
+        return issued;
+      }
+      return await this.bus.transaction(async (trx, emit) => {
+        const issued = await runStepsAsync(trx, steps);
+        for (const e of eventsOf(issued)) emit(e);
+        return issued;
+      });
+    } catch (err) {
+      // The user was deleted after the caller read it (a create racing a delete).
+      if (isForeignKeyViolation(err)) throw new AppwriteError('user_not_found');
+      throw err;
+    }
   }
 
   /** A new session, and, when the session limit ended older ones, the trim that drops their cached copies. */
   private issuedEvents(projectId: string, { session, trimmed }: IssuedSession): DomainEvent[] {
-    const created = event('users.[userId].sessions.[sessionId].create', projectId, { userId: session.user_id, sessionId: session.id }, session);
+    const created = event(SESSION_CREATE, projectId, { userId: session.user_id, sessionId: session.id }, session);
     return trimmed > 0 ? [created, event('users.[userId].sessions.trim', projectId, { userId: session.user_id })] : [created];
   }
 
-  async issue(project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): Promise<IssuedSession> {
-    const sync = this.database.sync;
-    if (sync?.idle() && !this.bus.needsTransaction('users.[userId].sessions.[sessionId].create')) {
-      const issued = this.issueSync(sync, project, user, input, applyLimit);
-      await this.bus.committed(this.issuedEvents(project.id, issued));
-      return issued;
-    }
-    return this.bus.transaction((trx, emit) => this.issueIn(trx, emit, project, user, input, applyLimit));
-  }
-
-  /** issueIn on SQLite as one synchronous transaction (the login hot path; see db/sync.ts). */
-  private issueSync(sync: SyncSqlite, project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean): IssuedSession {
+  private *issueSteps(project: Project, user: Pick<UserRow, 'id'>, input: NewSession, applyLimit: boolean, prelude?: () => Steps<void>): Steps<IssuedSession> {
+    if (this.database.dialect === 'postgres') yield* firstRow(lockUserTemplate, { project_id: project.id, id: user.id });
+    if (prelude) yield* prelude();
     const { row, secret } = this.newSession(project, user, input);
+    const session: SessionRow = { ...row, seq: yield* insertedSeq(insertSessionTemplate, row) };
     const limit = this.limitFor(project, applyLimit);
-    return sync.transaction(() => {
-      const session: SessionRow = { seq: sync.insertOf(insertSessionTemplate, row), ...row };
-      const trimmed = limit > 0 ? sync.runOf(trimUserSessionsTemplate(limit), { project_id: project.id, user_id: user.id }) : 0;
-      return { session, secret, trimmed };
-    });
+    const trimmed = limit > 0 ? yield* changedRows(trimUserSessionsTemplate(limit), { project_id: project.id, user_id: user.id }) : 0;
+    return { session, secret, trimmed };
   }
 
   private limitFor(project: Project, applyLimit: boolean): number {
@@ -219,5 +230,4 @@ export class SessionsService {
       return s;
     });
   }
-
 }

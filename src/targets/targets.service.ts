@@ -5,6 +5,7 @@ import type { EventBus } from '../events/bus.ts';
 import { event } from '../events/events.ts';
 import type { UserRow } from '../users/users.ts';
 import { AppwriteError } from '../errors/errors.ts';
+import { isForeignKeyViolation } from '../db/database.ts';
 import { isValidEmail, isValidPhone } from '../support/validators.ts';
 import { resolveId, uniqueId } from '../support/ids.ts';
 import { findUserById } from '../users/users.repository.ts';
@@ -85,6 +86,8 @@ export class TargetsService {
       });
     } catch (err) {
       if (isTargetClash(err)) throw new AppwriteError('user_target_already_exists');
+      // The user was deleted between assertUser and the insert.
+      if (isForeignKeyViolation(err)) throw new AppwriteError('user_not_found');
       throw err;
     }
     return row;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/schema.ts';
 import type { TokenRow } from './tokens.ts';
+import { QueryTemplate } from '../db/template.ts';
 
 export async function insertToken(db: Executor, row: Omit<TokenRow, 'seq'>): Promise<TokenRow> {
   return db.insertInto('tokens').values(row).returningAll().executeTakeFirstOrThrow();
@@ -15,6 +16,17 @@ export async function findLiveTokens(db: Executor, projectId: string, userId: st
     .where('type', 'in', types)
     .where('expire', '>', now)
     .execute();
+}
+
+/** consumeToken as a template step, for a login that consumes its token in the session's transaction. */
+export const consumeTokenTemplate = new QueryTemplate(['project_id', 'id'], (db, v: { project_id: string; id: string }) =>
+  db.deleteFrom('tokens').where('project_id', '=', v.project_id).where('id', '=', v.id),
+);
+
+/** Deletes the user's live tokens of these types (a user whose tokens are being guessed); returns how many. */
+export async function deleteUserTokens(db: Executor, projectId: string, userId: string, types: readonly number[]): Promise<number> {
+  const r = await db.deleteFrom('tokens').where('project_id', '=', projectId).where('user_id', '=', userId).where('type', 'in', types).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
 
 /** Single-use consumption: only the request whose delete removes the row may use the token. */

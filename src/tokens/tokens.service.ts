@@ -1,8 +1,11 @@
 import type { Db, Executor } from '../db/schema.ts';
+import { isForeignKeyViolation } from '../db/database.ts';
+import { changedRows, type Steps } from '../db/steps.ts';
+import { AppwriteError } from '../errors/errors.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import { uniqueId } from '../support/ids.ts';
 import { hashSecret, safeEqual } from '../support/secrets.ts';
-import { consumeToken, findLiveTokens, insertToken } from './tokens.repository.ts';
+import { consumeTokenTemplate, deleteUserTokens, findLiveTokens, insertToken } from './tokens.repository.ts';
 import type { TokenRow } from './tokens.ts';
 
 export interface IssuedToken {
@@ -22,7 +25,7 @@ export class TokensService {
     db: Executor = this.db,
   ): Promise<IssuedToken> {
     const now = this.clock.now();
-    const token = await insertToken(db, {
+    const row = {
       project_id: input.projectId,
       id: uniqueId(this.clock, this.random),
       user_id: input.userId,
@@ -33,8 +36,14 @@ export class TokensService {
       ip: input.ip,
       user_agent: input.userAgent,
       created_at: now,
-    });
-    return { token, secret: input.secret };
+    };
+    try {
+      return { token: await insertToken(db, row), secret: input.secret };
+    } catch (err) {
+      // The user was deleted after the caller read it: the token's user is gone, not a server fault.
+      if (isForeignKeyViolation(err)) throw new AppwriteError('user_not_found');
+      throw err;
+    }
   }
 
   /** The user's live token of one of `types` whose secret matches, compared in constant time. */
@@ -47,8 +56,13 @@ export class TokensService {
     return match;
   }
 
-  /** Deletes the token; false when another request consumed it first. */
-  consume(db: Executor, projectId: string, tokenId: string): Promise<boolean> {
-    return consumeToken(db, projectId, tokenId);
+  /** Deletes the token, as a step of the caller's transaction; false when another request consumed it first. */
+  *consumeSteps(projectId: string, tokenId: string): Steps<boolean> {
+    return (yield* changedRows(consumeTokenTemplate, { project_id: projectId, id: tokenId })) === 1;
+  }
+
+  /** Deletes the user's outstanding tokens of these types; returns how many. */
+  deleteOfUser(projectId: string, userId: string, types: readonly number[]): Promise<number> {
+    return deleteUserTokens(this.db, projectId, userId, types);
   }
 }

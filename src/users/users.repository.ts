@@ -73,6 +73,23 @@ export async function lockUser(db: Executor, projectId: string, id: string): Pro
   await db.selectFrom('users').select('seq').where('project_id', '=', projectId).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
+/** lockUser as a template step (PostgreSQL only: SQLite has no FOR UPDATE, and its writers are serialised). */
+export const lockUserTemplate = new QueryTemplate(['project_id', 'id'], (db, v: { project_id: string; id: string }) =>
+  db.selectFrom('users').select('seq').where('project_id', '=', v.project_id).where('id', '=', v.id).forUpdate(),
+);
+
+/** Marks the user's email or phone verified (a login by a code sent there proves it), as a template step. */
+export const markVerifiedTemplates = {
+  email_verification: markVerified('email_verification'),
+  phone_verification: markVerified('phone_verification'),
+};
+
+function markVerified(column: 'email_verification' | 'phone_verification') {
+  return new QueryTemplate(['project_id', 'id', 'updated_at'], (db, v: { project_id: string; id: string; updated_at: number }) =>
+    db.updateTable('users').set({ [column]: 1, updated_at: v.updated_at }).where('project_id', '=', v.project_id).where('id', '=', v.id),
+  );
+}
+
 export async function deleteUser(db: Executor, projectId: string, id: string): Promise<boolean> {
   const res = await db.deleteFrom('users').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;

@@ -12,7 +12,7 @@ import type { SessionsService } from '../sessions/sessions.service.ts';
 import { findUserSession } from '../sessions/sessions.repository.ts';
 import type { TokensService, IssuedToken } from '../tokens/tokens.service.ts';
 import { TOKEN_TYPE } from '../tokens/tokens.ts';
-import { deleteUser, findUserById, insertUser, lockUser, updateUser } from './users.repository.ts';
+import { countUsers, deleteUser, findUserById, insertUser, lockUser, updateUser } from './users.repository.ts';
 import { hashColumns, searchText, storedPassword, type UserRow } from './users.ts';
 import type { Updateable } from 'kysely';
 import type { UsersTable } from '../db/schema.ts';
@@ -54,6 +54,12 @@ export class UsersService {
 
   private get db() {
     return this.database.db;
+  }
+
+  /** Sign-ups (not the Users API) stop at the project's user limit. */
+  async assertUserLimit(project: Project): Promise<void> {
+    const limit = project.settings.auths.limit;
+    if (limit > 0 && (await countUsers(this.db, project.id)) >= limit) throw new AppwriteError('user_count_exceeded');
   }
 
   async create(project: Project, input: CreateUserInput): Promise<UserRow> {
@@ -229,14 +235,12 @@ export class UsersService {
   /** Custom token for `account.createSession(userId, secret)`: `length` hex chars, valid `expire` seconds. */
   async createToken(projectId: string, userId: string, length: number, expire: number, ip: string, userAgent: string): Promise<IssuedToken> {
     await this.get(projectId, userId);
-    return this.tokens.issue({
-      projectId,
-      userId,
-      type: TOKEN_TYPE.generic,
-      secret: randomHex(this.random, length),
-      ttlSeconds: expire,
-      ip,
-      userAgent,
+    const secret = randomHex(this.random, length);
+    return this.bus.transaction(async (trx, emit) => {
+      const issued = await this.tokens.issue({ projectId, userId, type: TOKEN_TYPE.generic, secret, ttlSeconds: expire, ip, userAgent }, trx);
+      // The payload carries the plain secret (Appwrite's webhooks send it): never relayed, sealed wherever it is kept.
+      emit(event('users.[userId].tokens.[tokenId].create', projectId, { userId, tokenId: issued.token.id }, issued));
+      return issued;
     });
   }
 

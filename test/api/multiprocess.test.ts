@@ -183,7 +183,11 @@ for (const backend of backends()) {
         );
         const won = results.filter((r) => r.ok);
         assert.equal(won.length, 1, summarize(results));
-        for (const r of results) if (!r.ok) assert.deepEqual([r.code, r.type], [401, 'user_invalid_token']);
+        // Past the per-user exchange budget (10 a window, counted across processes; the success gives
+        // its attempt back) the rest are 429.
+        const losers = results.filter((r) => !r.ok).map((r) => `${r.code} ${r.type}`);
+        assert.ok(losers.every((l) => l === '401 user_invalid_token' || l === '429 general_rate_limit_exceeded'), summarize(results));
+        assert.ok(losers.filter((l) => l.startsWith('401')).length <= 10, summarize(results));
         const rows = (await pool.query('select id from sessions where project_id = $1 and user_id = $2', [PROJECT, user.$id])).rows;
         assert.deepEqual(rows, [{ id: (won[0] as { value: { $id: string } }).value.$id }], 'one session, the one returned');
         assert.equal(await count('tokens where user_id = $1', [user.$id]), 0, 'the token is gone');
