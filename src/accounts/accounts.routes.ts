@@ -16,7 +16,7 @@ const urlIp = (limit: number) => [{ limit, period: 3600, key: 'url:{url},ip:{ip}
  */
 const passwordCheck = { limit: 10, period: 3600, key: 'password-check,userId:{userId}' };
 
-export function accountRoutes(c: Container) {
+export function accountRoutes(c: Pick<Container, 'accounts' | 'clock' | 'jwt' | 'targets' | 'users'>) {
   return async (app: FastifyInstance) => {
     /** The Account model of a user just read or written, with its targets as stored now. */
     const account = async (u: UserRow) => accountModel(u, await c.targets.ofUser(u.project_id, u.id));

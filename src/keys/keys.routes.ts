@@ -40,7 +40,7 @@ function expiryOf(raw: string | undefined): number | null {
  * /project/keys: API keys only (scopes keys.read / keys.write); the key's project is the project. A
  * stored secret is a hash, so reads return `secret: ""` (Appwrite returns the secret on every read).
  */
-export function keyRoutes(c: Container) {
+export function keyRoutes(c: Pick<Container, 'keys'>) {
   return async (app: FastifyInstance) => {
     route<{}, { queries?: string[]; total?: boolean }>(app, {
       method: 'GET',

@@ -22,7 +22,7 @@ const PlatformPath = T.Object({ platformId: P.uid() });
 type IdPath = { platformId: string };
 
 /** /project/platforms: API keys only (scopes platforms.read / platforms.write); the key's project is the project. */
-export function platformRoutes(c: Container) {
+export function platformRoutes(c: Pick<Container, 'platforms'>) {
   return async (app: FastifyInstance) => {
 
     route<{}, { queries?: string[]; total?: boolean }>(app, {

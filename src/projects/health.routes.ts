@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Container } from '../container.ts';
 import { AppwriteError, SERVER_VERSION } from '../errors/errors.ts';
 import { requestedProjectId } from '../http/caller.ts';
 import { route } from '../http/route.ts';
 
 /** Unauthenticated probes: the Appwrite CLI calls /health/version before anything else. */
-export function healthRoutes(_c: Container) {
+export function healthRoutes(_deps: unknown) {
   return async (app: FastifyInstance) => {
     app.get('/health/version', async () => ({ version: SERVER_VERSION }));
 

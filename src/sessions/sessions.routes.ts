@@ -50,7 +50,7 @@ function sessionIdParam(req: FastifyRequest, id: string): string {
   return current;
 }
 
-export function sessionRoutes(c: Container) {
+export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions' | 'users'>) {
   return async (app: FastifyInstance) => {
     // --- Account: creating sessions (Appwrite's `session` group) ---
     await app.register(async (creating) => {

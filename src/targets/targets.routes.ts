@@ -32,7 +32,7 @@ const ProviderId = P.opt(T.Union([P.uid(), T.Literal('')], { description: P.uid(
  * /users/{userId}/targets: a user's messaging targets (API keys; Appwrite labels these routes
  * users.read / users.write). Providers are not built, so `providerId` is stored as given.
  */
-export function targetRoutes(c: Container) {
+export function targetRoutes(c: Pick<Container, 'targets'>) {
   return async (app: FastifyInstance) => {
 
     route<{ userId: string }, { queries?: string[]; total?: boolean }>(app, {

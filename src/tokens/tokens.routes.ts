@@ -5,7 +5,7 @@ import { P, T } from '../schemas/params.ts';
 import { tokenModel } from '../schemas/models.ts';
 import { clientInfo } from '../http/cookies.ts';
 
-export function tokenRoutes(c: Container) {
+export function tokenRoutes(c: Pick<Container, 'users'>) {
   return async (app: FastifyInstance) => {
     route<{ userId: string }, { length?: number; expire?: number }>(app, {
       method: 'POST',

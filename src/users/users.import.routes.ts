@@ -59,7 +59,7 @@ const IMPORTS: { path: string; extra: TProperties; check?: (i: Input) => void; s
   },
 ];
 
-export function importRoutes(c: Container) {
+export function importRoutes(c: Pick<Container, 'targets' | 'users'>) {
   return async (app: FastifyInstance) => {
     for (const spec of IMPORTS) {
       route<{}, Input>(app, {

@@ -31,9 +31,9 @@ const Label = T.String({
 });
 
 /** The User model of a user just read or written, with its targets as stored now. */
-const userWithTargets = (c: Container) => async (u: UserRow) => userModel(u, await c.targets.ofUser(u.project_id, u.id));
+const userWithTargets = (c: Pick<Container, 'targets'>) => async (u: UserRow) => userModel(u, await c.targets.ofUser(u.project_id, u.id));
 
-export function userRoutes(c: Container) {
+export function userRoutes(c: Pick<Container, 'targets' | 'users'>) {
   return async (app: FastifyInstance) => {
     await importRoutes(c)(app);
     const user = userWithTargets(c);
