@@ -2,10 +2,16 @@
 
 const MAX_INPUT_NESTING = 64;
 /**
- * PHP's max_input_vars (1000 by default): pairs past it are dropped. Reading every pair of a 1 MB
- * body (~110k keys) would hold the event loop for hundreds of milliseconds.
+ * PHP's max_input_vars (1000 by default). A form body with more pairs is refused before it is read
+ * (body.ts): every pair of a 1 MB body (~110k keys) held the event loop for hundreds of milliseconds.
+ * A query string needs no such count: Node refuses headers over 16 KiB, so it has a few thousand at most.
  */
 export const MAX_INPUT_VARS = 1000;
+/**
+ * The most bracketed levels all keys together may open; keys past it are dropped, as keys nested past
+ * MAX_INPUT_NESTING are. Each level is a node to build and compact: 1000 keys 64 deep took ~150 ms.
+ */
+export const MAX_INPUT_LEVELS = 8192;
 
 /**
  * One bracketed level while parsing: its values by index. Not a sparse array: `a[1000][1000]…` would
@@ -49,14 +55,11 @@ function bracketPath(key: string, from: number): string[] | null {
   return path;
 }
 
-/**
- * Parses `a=1&queries[0]=x&queries[1]=y&nested[0][1]=z` the way Appwrite's PHP side reads it: the
- * first MAX_INPUT_VARS pairs only, in time linear in the input.
- */
+/** Parses `a=1&queries[0]=x&queries[1]=y&nested[0][1]=z` the way Appwrite's PHP side reads it, in time linear in the input. */
 export function parseQueryString(qs: string): Record<string, unknown> {
-  const end = pairsEnd(qs);
   const out: Record<string, any> = {};
-  for (const [rawKey, value] of new URLSearchParams(end === -1 ? qs : qs.slice(0, end))) {
+  let levels = 0;
+  for (const [rawKey, value] of new URLSearchParams(qs)) {
     const bracket = rawKey.indexOf('[');
     if (bracket <= 0) {
       out[rawKey] = value;
@@ -66,7 +69,7 @@ export function parseQueryString(qs: string): Record<string, unknown> {
     const path = bracketPath(rawKey, bracket);
     // As PHP (max_input_nesting_level): a key nested deeper is dropped, so compact() cannot overflow
     // the stack; `__proto__` would set the result's prototype instead of a param.
-    if (path === null || base === '__proto__') continue;
+    if (path === null || base === '__proto__' || (levels += path.length) > MAX_INPUT_LEVELS) continue;
     if (!(out[base] instanceof Slots)) out[base] = new Slots();
     let node: Slots = out[base];
     for (let i = 0; i < path.length; i++) {
