@@ -167,14 +167,16 @@ for (const backend of backends()) {
     });
 
     it('a 1 MB JSON sign-up with ~95k extra keys is refused before it is parsed, and creates nobody', async () => {
-      const email = 'many-keys@json.test';
-      const fields: Record<string, string> = { userId: 'unique()', email, password: 'json-keys-pass' };
+      const fields: Record<string, string> = { userId: 'unique()', email: '', password: 'json-keys-pass' };
       for (let i = 0; i < 95_000; i++) fields[i.toString(36)] = '';
-      const body = JSON.stringify(fields);
-      assert.ok(body.length <= 1024 * 1024);
-      const { stallMs, outcome } = await longestStall(async () => post('/account', 'application/json', body));
+      const { stallMs, outcome } = await longestStall(async () => {
+        fields.email = `${ID.unique()}@many-keys.test`;
+        const body = JSON.stringify(fields);
+        assert.ok(body.length <= 1024 * 1024);
+        return post('/account', 'application/json', body);
+      });
       await assertAppwriteError(outcome, 400, 'general_argument_invalid');
-      assert.equal((await users.list({ search: email })).total, 0);
+      assert.deepEqual(await t.container.db.selectFrom('users').select('id').where('email', 'like', '%@many-keys.test').execute(), []);
       assert.ok(stallMs < BOUND_MS, `longest stall ${stallMs.toFixed(0)} ms`);
     });
 
