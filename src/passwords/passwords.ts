@@ -1,7 +1,8 @@
 import { createCipheriv, createHash, scrypt as scryptCb, type BinaryLike, type ScryptOptions } from 'node:crypto';
 import { Algorithm, hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import bcrypt from 'bcryptjs';
+import { verify as bcryptVerify } from '@node-rs/bcrypt';
 import { safeEqual } from '../support/secrets.ts';
+import { md5Chain } from './phpass-worker.ts';
 
 /** Appwrite's account argon2id parameters (DESIGN.md): m=7168 KiB, t=5, p=1. */
 export const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 7168, timeCost: 5, parallelism: 1 } as const;
@@ -107,7 +108,7 @@ export async function verifyPassword(plain: string, stored: StoredPassword): Pro
       case 'argon2':
         return await argonVerify(stored.password, plain);
       case 'bcrypt':
-        return await bcrypt.compare(plain, stored.password.replace(/^\$2y\$/, '$2b$'));
+        return await verifyBcrypt(plain, stored.password);
       case 'md5':
         return safeEqual(createHash('md5').update(plain).digest('hex'), stored.password.toLowerCase());
       case 'sha': {
@@ -140,15 +141,18 @@ export async function verifyPassword(plain: string, stored: StoredPassword): Pro
 
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** WordPress-style portable phpass ($P$/$H$), with bcrypt hashes handed to bcrypt. */
+/** bcrypt in native code on libuv's thread pool: a cost-14 hash takes ~1 s of CPU, never the event loop's. */
+function verifyBcrypt(plain: string, stored: string): Promise<boolean> {
+  return bcryptVerify(plain, stored.replace(/^\$2y\$/, '$2b$'));
+}
+
+/** WordPress-style portable phpass ($P$/$H$), with bcrypt hashes handed to bcrypt; the rounds run in a worker. */
 async function verifyPhpass(plain: string, stored: string): Promise<boolean> {
-  if (stored.startsWith('$2')) return bcrypt.compare(plain, stored.replace(/^\$2y\$/, '$2b$'));
+  if (stored.startsWith('$2')) return verifyBcrypt(plain, stored);
   if (!/^\$[PH]\$/.test(stored) || stored.length !== 34) return false;
   const countLog2 = ITOA64.indexOf(stored[3]);
   if (countLog2 < 7 || countLog2 > 30) return false;
-  const salt = stored.slice(4, 12);
-  let hash = createHash('md5').update(salt + plain).digest();
-  for (let i = 0; i < 1 << countLog2; i++) hash = createHash('md5').update(Buffer.concat([hash, Buffer.from(plain)])).digest();
+  const hash = await md5Chain(plain, stored.slice(4, 12), 2 ** countLog2);
   return safeEqual(stored.slice(0, 12) + encode64(hash, 16), stored);
 }
 

@@ -3,6 +3,10 @@
  * utopia-php/user-agent (Appwrite src/Appwrite/Detector/Detector.php), whose rules reproduce Matomo
  * device-detector's answers for common agents; this is a dependency-free reading of the same rules.
  * Every field Appwrite leaves unknown is "" here (Session model defaults, Session.php:79-150).
+ * Anyone can send any agent, so every rule runs in time linear in the (capped) input: no regex here may
+ * put two quantifiers that can match the same characters side by side (user-agent.test.ts times it).
+ * The Matomo ports on npm were measured and not used: device-detector-js has no short codes, stale
+ * models and a ~350 ms first parse; node-device-detector is accurate but takes 5-120 ms an agent.
  */
 export interface DeviceInfo {
   osCode: string;
@@ -24,8 +28,16 @@ type Client = [type: string, code: string, name: string, version?: string | null
 type Device = [type: string, brand?: string | null, model?: string | null];
 
 const has = (ua: string, token: string) => ua.toLowerCase().includes(token.toLowerCase());
-/** "10_15_7" → "10.15.7"; strips stray dots and dashes at either end. */
-const clean = (v: string) => v.replace(/_/g, '.').replace(/^[.-]+|[.-]+$/g, '');
+const isDotOrDash = (c: number) => c === 0x2e || c === 0x2d;
+/** "10_15_7" → "10.15.7"; strips stray dots and dashes at either end (by hand: `[.-]+$` is quadratic on "1....1"). */
+function clean(v: string): string {
+  const s = v.replace(/_/g, '.');
+  let start = 0;
+  let end = s.length;
+  while (start < end && isDotOrDash(s.charCodeAt(start))) start++;
+  while (end > start && isDotOrDash(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
 /** Major.minor only, as Matomo reports browser and macOS versions. */
 const short = (v: string) => clean(v).split('.').slice(0, 2).join('.');
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -233,7 +245,6 @@ const BRANDS: [string, (subject: string) => boolean][] = [
   ['Amazon', (s) => /Kindle|Silk\/|\bKF[A-Z0-9]+/i.test(s)],
 ];
 const MODEL_PATTERNS = [
-  /Android[^;)]*;(?:\s*[a-z]{2}(?:[-_][A-Z]{2})?;)?\s*([^;)]+?)(?:\s+Build\/[^;)]*)?[;)]/i,
   /Windows Phone[^;)]*;[^;)]*;\s*([^;)]+)/i,
   /\b(KF[A-Z0-9]{2,})\b/i,
   /BlackBerry[^;/]*\/?([A-Z0-9-]+)/i,
@@ -241,7 +252,57 @@ const MODEL_PATTERNS = [
 const TABLET_MODEL =
   /^(?:SM-[TX]|GT-P|Nexus (?:7|9|10)\b|Pixel (?:C|Tablet)\b|(?:Lenovo )?(?:TB-|YT-|Tab\b)|(?:Huawei )?MediaPad\b|(?:Xiaomi |Redmi |OnePlus )?Pad\b)/i;
 
+/** Where the `;` or `)` that ends the segment starting at `from` is, or -1. */
+function segmentEnd(ua: string, from: number): number {
+  for (let i = from; i < ua.length; i++) {
+    const c = ua.charCodeAt(i);
+    if (c === 0x3b || c === 0x29) return i;
+  }
+  return -1;
+}
+
+const LOCALE_SEGMENT = /^\s*[a-z]{2}(?:[-_][a-z]{2})?$/i;
+const BUILD_SUFFIX = /\sBuild\//i;
+
+/** The model in a closed segment ("Pixel 7 Pro Build/TQ3A" → "Pixel 7 Pro"); "" when it is blank. */
+function modelOf(segment: string): string {
+  const text = segment.trimStart();
+  const build = BUILD_SUFFIX.exec(text.slice(1));
+  return (build ? text.slice(0, build.index + 1) : text).trim();
+}
+
+/** The model segment from `start`, after an optional "<locale>;" segment; null when it is empty or never closed. */
+function modelAfter(ua: string, start: number): string | null {
+  const end = segmentEnd(ua, start);
+  if (end === -1) return null;
+  if (ua[end] === ';' && LOCALE_SEGMENT.test(ua.slice(start, end))) {
+    const next = segmentEnd(ua, end + 1);
+    if (next > end + 1) return modelOf(ua.slice(end + 1, next));
+  }
+  return end > start ? modelOf(ua.slice(start, end)) : null;
+}
+
+/**
+ * The model in "(Linux; Android 13; [en-us;] Pixel 7 Pro Build/…)", walked segment by segment in one
+ * pass. The regex this replaces backtracked over runs of spaces (security review, finding 1): a 1 KB
+ * agent held the event loop for seconds.
+ */
+export function androidModel(ua: string): string | null {
+  const android = /android/gi;
+  for (let m = android.exec(ua); m; m = android.exec(ua)) {
+    const versionEnd = segmentEnd(ua, m.index + 7);
+    if (versionEnd === -1) return null;
+    const model = ua[versionEnd] === ';' ? modelAfter(ua, versionEnd + 1) : null;
+    if (model !== null) return model;
+    // Any other "Android" before this terminator would end at it too.
+    android.lastIndex = versionEnd + 1;
+  }
+  return null;
+}
+
 function deviceModel(ua: string): string | null {
+  const android = androidModel(ua)?.trim();
+  if (android && android.toLowerCase() !== 'wv') return android;
   for (const re of MODEL_PATTERNS) {
     const model = re.exec(ua)?.[1]?.trim();
     if (model && model.toLowerCase() !== 'wv') return model;
@@ -283,21 +344,35 @@ function detectDevice(ua: string): Device | null {
 
 // ---------------------------------------------------------------- result
 
+/**
+ * Only the first 512 characters are read. Browsers' agents are 100-300 characters and the longest
+ * in-app ones (Facebook, Instagram) under 500, and every token the rules look for sits in the first
+ * part; the bound keeps each of the ~100 linear scans under a few microseconds whatever is sent.
+ */
+export const MAX_PARSED_LENGTH = 512;
 const CACHE_LIMIT = 512;
 const cache = new Map<string, DeviceInfo>();
 
-export function parseUserAgent(ua: string): DeviceInfo {
+/** The device fields of an agent, cached (session lists read the same few agents again and again). */
+export function parseUserAgent(agent: string): DeviceInfo {
+  const ua = agent.length > MAX_PARSED_LENGTH ? agent.slice(0, MAX_PARSED_LENGTH) : agent;
   const hit = cache.get(ua);
   if (hit) return { ...hit };
+  const info = readUserAgent(ua);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(ua, info);
+  return { ...info };
+}
+
+/** The device fields of an agent, without the cache (the property tests time this). */
+export function readUserAgent(agent: string): DeviceInfo {
+  const ua = agent.length > MAX_PARSED_LENGTH ? agent.slice(0, MAX_PARSED_LENGTH) : agent;
   const [osCode = '', osName = '', osVersion] = detectOs(ua) ?? [];
   const [clientType = '', clientCode = '', clientName = '', clientVersion, clientEngine = '', clientEngineVersion] = detectClient(ua) ?? [];
   const [deviceName, deviceBrand, deviceModelName] = detectDevice(ua) ?? [];
-  const info: DeviceInfo = {
+  return {
     osCode, osName, osVersion: osVersion ?? '',
     clientType, clientCode, clientName, clientVersion: clientVersion ?? '', clientEngine, clientEngineVersion: clientEngineVersion ?? '',
     deviceName: deviceName ?? '', deviceBrand: deviceBrand ?? '', deviceModel: deviceModelName ?? '',
   };
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(ua, info);
-  return { ...info };
 }

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { ID, Users } from 'node-appwrite';
 import { buildApp, REQUEST_TIMEOUT_MS } from '../../src/app.ts';
-import { parseQueryString } from '../../src/http/query-string.ts';
+import { MAX_INPUT_LEVELS, parseQueryString } from '../../src/http/query-string.ts';
 import { HASH_COST_LIMITS, verifyPassword } from '../../src/passwords/passwords.ts';
 import type { SessionRow } from '../../src/sessions/sessions.ts';
 import type { UserRow } from '../../src/users/users.ts';
@@ -40,7 +40,8 @@ describe('form and query-string parsing stays proportional to the input', () => 
     const out = parseQueryString(body);
     const ms = performance.now() - started;
     const grewMb = (process.resourceUsage().maxRSS - peakBefore) / 1024;
-    assert.equal((out.a as unknown[]).length, 1001, 'indexes 0-1000 kept, higher ones dropped');
+    // Each key opens 64 levels: the keys past MAX_INPUT_LEVELS levels in all are dropped.
+    assert.equal((out.a as unknown[]).length, Math.floor(MAX_INPUT_LEVELS / 64), 'the first keys kept, the ones past the level budget dropped');
     let node: unknown = (out.a as unknown[])[0];
     for (let i = 0; i < 63; i++) node = (node as unknown[])[0];
     assert.equal(node, '1', 'the gaps are closed at every level');
@@ -50,6 +51,15 @@ describe('form and query-string parsing stays proportional to the input', () => 
 
   it('keeps PHP reading: indexes in order, gaps closed, [] appends after the highest index', () => {
     assert.deepEqual(parseQueryString('q[5]=c&q[1]=b&q[]=d&q[0]=a&x[2][]=y&x[2][]=z'), { q: ['a', 'b', 'c', 'd'], x: [['y', 'z']] });
+  });
+
+  it('drops keys with an index above 1000, nested past 64 levels, or unclosed, in time linear in the key', () => {
+    assert.deepEqual(parseQueryString('q[1001]=x&q[1000]=y&deep' + '[0]'.repeat(65) + '=z&ok=1'), { q: ['y'], ok: '1' });
+    const started = performance.now();
+    const out = parseQueryString('a=1&x' + '['.repeat(700_000) + '=2&y' + '[]'.repeat(350_000) + '=3');
+    assert.ok(performance.now() - started < 500, `took ${(performance.now() - started).toFixed(0)} ms`);
+    assert.equal(out.a, '1');
+    assert.equal(out.y, undefined);
   });
 });
 
