@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 export interface Config {
@@ -9,7 +10,10 @@ export interface Config {
   dataDir: string;
   abuseLimits: boolean;
   logLevel: string;
-  /** Secret used to sign account JWTs; generated and kept in the database when not given. */
+  /**
+   * Secret that signs account JWTs (TESSERA_JWT_SECRET, or the file TESSERA_JWT_SECRET_FILE names; 32+ bytes);
+   * when not given, one is generated and kept in the database, sealed under the server key.
+   */
   jwtSecret: string | null;
   /** TESSERA_SECRET_KEY: the server key (base64 or hex, 32+ bytes) that encrypts secrets at rest. */
   secretKey: string | null;
@@ -23,6 +27,30 @@ function parseTrustProxy(raw: string | undefined): boolean | string {
   const v = (raw ?? '').trim();
   if (!v || v === 'false') return false;
   return v === 'true' ? true : v;
+}
+
+export const MIN_JWT_SECRET_BYTES = 32;
+
+/** The operator's JWT secret, from the environment or a file (its trailing newline dropped); too short is refused. */
+function readJwtSecret(env: NodeJS.ProcessEnv): string | null {
+  if (env.TESSERA_JWT_SECRET && env.TESSERA_JWT_SECRET_FILE) throw new Error('set TESSERA_JWT_SECRET or TESSERA_JWT_SECRET_FILE, not both');
+  let secret = env.TESSERA_JWT_SECRET || null;
+  let source = 'TESSERA_JWT_SECRET';
+  if (env.TESSERA_JWT_SECRET_FILE) {
+    source = `TESSERA_JWT_SECRET_FILE (${env.TESSERA_JWT_SECRET_FILE})`;
+    try {
+      secret = fs.readFileSync(env.TESSERA_JWT_SECRET_FILE, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new Error(`cannot read ${source}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (secret === null) return null;
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  // HS256 with a key shorter than its 256-bit hash is open to offline guessing of the key.
+  if (bytes < MIN_JWT_SECRET_BYTES) {
+    throw new Error(`${source} must be at least ${MIN_JWT_SECRET_BYTES} bytes (it has ${bytes}); e.g. openssl rand -base64 48`);
+  }
+  return secret;
 }
 
 /** The only reader of process.env. */
@@ -47,7 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     abuseLimits: abuse === 'enabled',
     logLevel: env.TESSERA_LOG_LEVEL || 'info',
-    jwtSecret: env.TESSERA_JWT_SECRET || null,
+    jwtSecret: readJwtSecret(env),
     trustProxy: parseTrustProxy(env.TESSERA_TRUST_PROXY),
     secretKey: env.TESSERA_SECRET_KEY || null,
     secretKeyFile: env.TESSERA_SECRET_KEY_FILE || null,

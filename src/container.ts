@@ -81,8 +81,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const platforms = new PlatformsService(db, clock, random, invalidation);
   const sessions = new SessionsService(database, clock, random, invalidation, new SessionCache(invalidation));
   const tokens = new TokensService(db, clock, random);
-  const jwt = new JwtService(db, clock, random, config.jwtSecret);
-  await jwt.init();
+  const jwt = new JwtService(db, clock, random, sealer, config.jwtSecret);
+  await jwt.init().catch(async (err) => {
+    // A start refused here (another server key) leaves nothing open behind it.
+    await invalidation.stop().catch(() => {});
+    await database.close().catch(() => {});
+    throw err;
+  });
   const targets = new TargetsService(db, clock, random, sessions);
   const users = new UsersService(database, clock, random, sessions, tokens, jwt, targets);
   const accounts = new AccountsService(database, clock, random, users, sessions, tokens);

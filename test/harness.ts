@@ -24,6 +24,12 @@ export function backends(): Backend[] {
 
 export const POSTGRES_ADMIN_URL = process.env.TESSERA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * One server key for every process a test file starts: processes sharing a database must share it
+ * (each opens what the others sealed), as a deployment's processes do.
+ */
+export const TEST_SERVER_KEY = randomBytes(32).toString('base64');
+
 /** A clock tests can move forward. */
 export class FakeClock implements Clock {
   constructor(private t = Date.now()) {}
@@ -93,6 +99,7 @@ export async function startServer(backend: Backend, opts: { clock?: Clock; env?:
     TESSERA_DATA_DIR: db.dataDir,
     TESSERA_PORT: '0',
     TESSERA_HOST: '127.0.0.1',
+    TESSERA_SECRET_KEY: TEST_SERVER_KEY,
     ...opts.env,
   });
   const container = await createContainer(config, { clock: opts.clock, logger: pino({ level: process.env.TESSERA_TEST_LOG ?? 'silent' }) });
