@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from './config.ts';
+import { configWarnings, loadConfig } from './config.ts';
 
 describe('config from the environment', () => {
   it('defaults to a SQLite file under the data dir', () => {
@@ -64,6 +64,27 @@ describe('config from the environment', () => {
     it('refuses a missing secret file, and both settings at once', () => {
       assert.throws(() => loadConfig({ TESSERA_JWT_SECRET_FILE: path.join(dir, 'absent') }), /cannot read TESSERA_JWT_SECRET_FILE .*ENOENT/);
       assert.throws(() => loadConfig({ TESSERA_JWT_SECRET: 'x'.repeat(32), TESSERA_JWT_SECRET_FILE: file('both', 'y'.repeat(32)) }), /not both/);
+    });
+  });
+
+  describe('TESSERA_TRUST_PROXY', () => {
+    it('true is accepted but warned about at start: any client could choose its address', () => {
+      const [warning, ...rest] = configWarnings(loadConfig({ TESSERA_TRUST_PROXY: 'true' }));
+      assert.deepEqual(rest, []);
+      assert.match(warning, /TESSERA_TRUST_PROXY=true trusts X-Forwarded-For from any client/);
+      assert.match(warning, /TESSERA_TRUST_PROXY=127\.0\.0\.1/);
+    });
+
+    it('the proxies\' addresses or CIDRs, or nothing, start without a warning', () => {
+      for (const v of ['127.0.0.1', '10.0.0.0/8,172.16.0.0/12', 'false', '']) {
+        assert.deepEqual(configWarnings(loadConfig({ TESSERA_TRUST_PROXY: v })), [], v);
+      }
+      assert.equal(loadConfig({ TESSERA_TRUST_PROXY: '10.0.0.0/8' }).trustProxy, '10.0.0.0/8');
+      assert.equal(loadConfig({}).trustProxy, false);
+    });
+
+    it('a hop count is refused at start (Fastify would trust no proxy on it)', () => {
+      assert.throws(() => loadConfig({ TESSERA_TRUST_PROXY: '1' }), /addresses or CIDRs .* not a hop count/);
     });
   });
 });

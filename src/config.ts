@@ -19,14 +19,31 @@ export interface Config {
   secretKey: string | null;
   /** TESSERA_SECRET_KEY_FILE: a file holding the server key; else `<dataDir>/secret.key`, made on first start. */
   secretKeyFile: string | null;
-  /** Which proxies may set X-Forwarded-For/-Proto (Fastify trustProxy): false, true, or addresses/CIDRs. */
+  /**
+   * Which proxies may set X-Forwarded-For/-Proto (Fastify trustProxy): false; the proxies' addresses
+   * or CIDRs ("127.0.0.1", "10.0.0.0/8,172.16.0.0/12"); or true, every client (unsafe, warned at start).
+   */
   trustProxy: boolean | string;
 }
 
 function parseTrustProxy(raw: string | undefined): boolean | string {
   const v = (raw ?? '').trim();
   if (!v || v === 'false') return false;
+  // Fastify 5 trusts no one on a hop count (it cannot tell the proxy from a client that adds hops).
+  if (/^\d+$/.test(v)) throw new Error(`TESSERA_TRUST_PROXY takes the proxies' addresses or CIDRs (e.g. 127.0.0.1 or 10.0.0.0/8), not a hop count: ${v}`);
   return v === 'true' ? true : v;
+}
+
+/** Settings that work but are unsafe, each worded as a line for the start log. */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.trustProxy === true) {
+    warnings.push(
+      'TESSERA_TRUST_PROXY=true trusts X-Forwarded-For from any client, so anyone can choose the address that sessions record ' +
+        'and abuse limits count; name the proxy instead (TESSERA_TRUST_PROXY=127.0.0.1, or a CIDR such as 10.0.0.0/8)',
+    );
+  }
+  return warnings;
 }
 
 export const MIN_JWT_SECRET_BYTES = 32;

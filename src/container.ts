@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './support/logger.ts';
 import type { Config } from './config.ts';
 import { createDb, type Database } from './db/database.ts';
 import { migrate } from './db/migrator.ts';
@@ -55,7 +56,7 @@ export interface ContainerOptions {
 }
 
 export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
-  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? systemRandom();
   const sealer = createSealer(loadServerKey(config));
