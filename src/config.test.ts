@@ -87,4 +87,11 @@ describe('config from the environment', () => {
       assert.throws(() => loadConfig({ TESSERA_TRUST_PROXY: '1' }), /addresses or CIDRs .* not a hop count/);
     });
   });
+
+  it('the session cache holds about 32 MB unless TESSERA_SESSION_CACHE_MB says otherwise (0: off)', () => {
+    assert.equal(loadConfig({}).sessionCacheMb, 32);
+    assert.equal(loadConfig({ TESSERA_SESSION_CACHE_MB: '0' }).sessionCacheMb, 0);
+    assert.equal(loadConfig({ TESSERA_SESSION_CACHE_MB: '256' }).sessionCacheMb, 256);
+    for (const bad of ['-1', '1.5', 'lots']) assert.throws(() => loadConfig({ TESSERA_SESSION_CACHE_MB: bad }), /TESSERA_SESSION_CACHE_MB/);
+  });
 });

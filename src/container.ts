@@ -55,6 +55,12 @@ export interface ContainerOptions {
   dbQueryTimeoutMs?: number;
 }
 
+/**
+ * The session cache is bounded by memory (config.sessionCacheMb) more than by count: at about 4 kB an
+ * entry, 50,000 sessions would hold 190 MB of heap, and V8 lets a heap grow to about twice its live size.
+ */
+const SESSION_CACHE_ENTRIES = 50_000;
+
 export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
@@ -80,7 +86,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const projects = new ProjectsService(db, clock, invalidation);
   const keys = new KeysService(db, clock, random, invalidation);
   const platforms = new PlatformsService(db, clock, random, invalidation);
-  const sessions = new SessionsService(database, clock, random, invalidation, new SessionCache(invalidation));
+  const sessions = new SessionsService(database, clock, random, invalidation, new SessionCache(invalidation, SESSION_CACHE_ENTRIES, config.sessionCacheMb * 1024 * 1024));
   const tokens = new TokensService(db, clock, random);
   const jwt = new JwtService(db, clock, random, sealer, config.jwtSecret);
   await jwt.init().catch(async (err) => {
