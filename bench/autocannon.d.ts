@@ -14,6 +14,7 @@ declare module 'autocannon' {
   function autocannon(opts: Record<string, unknown>): Promise<Result>;
   namespace autocannon {
     type Options = Record<string, unknown>;
+    type Result = import('autocannon').Result;
   }
   export default autocannon;
 }

@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { freshDatabaseUrl } from '../test/harness.ts';
 import { ARGON2_OPTIONS } from '../src/passwords/passwords.ts';
+import { measureMemory, type MemoryFigures } from './memory.ts';
 
 const DURATION = Number(process.env.BENCH_SECONDS || 10);
 // A scenario and its ceiling are measured in alternating rounds (ceiling, scenario, ceiling, …) and
@@ -22,6 +23,15 @@ const root = path.resolve(import.meta.dirname, '..');
 interface Started {
   proc: ChildProcess;
   port: number;
+}
+
+/**
+ * The V8 flags `npm start` gives the server (package.json), so the bench measures the process users
+ * run: they bound how far the heap grows past its live size.
+ */
+function startFlags(): string[] {
+  const start: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
+  return start.split(/\s+/).filter((arg) => arg.startsWith('--'));
 }
 
 async function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<Started> {
@@ -139,11 +149,12 @@ async function api(base: string, key: string, method: string, pathname: string, 
   return res.json();
 }
 
-async function main() {
+/** A Tessera server process (`npm start`'s dist/main.js) on a fresh database. */
+async function startTessera() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
   // BENCH_BACKEND=postgres runs the same scenarios on a fresh PostgreSQL database.
   const fresh = await freshDatabaseUrl(process.env.BENCH_BACKEND === 'postgres' ? 'postgres' : 'sqlite');
-  const server = await startProcess(['dist/main.js'], {
+  const server = await startProcess([...startFlags(), 'dist/main.js'], {
     TESSERA_DATA_DIR: dataDir,
     TESSERA_DATABASE_URL: fresh.url,
     TESSERA_PORT: '0',
@@ -151,9 +162,49 @@ async function main() {
     TESSERA_ABUSE_LIMITS: 'disabled',
     TESSERA_LOG_LEVEL: 'info',
   }, /listening on http:\/\/[^:]+:(\d+)/);
-  const base = `http://127.0.0.1:${server.port}/v1`;
+  const key: string = JSON.parse(fs.readFileSync(path.join(dataDir, 'default-api-key.json'), 'utf8')).secret;
+  const close = async () => {
+    await stop(server);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await fresh.drop();
+  };
+  return { server, fresh, key, dataDir, base: `http://127.0.0.1:${server.port}/v1`, close };
+}
+
+/** Peak RSS with many users, on a server of its own so that the other scenarios do not count. */
+async function memoryAtScale(): Promise<MemoryFigures> {
+  const t = await startTessera();
+  try {
+    const pid = t.server.proc.pid!;
+    return await measureMemory({ base: t.base, databaseUrl: t.fresh.url, apiKey: t.key, seconds: MEMORY_SECONDS, peakRssMb: () => peakRssMb(pid) });
+  } finally {
+    await t.close();
+  }
+}
+
+const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS || 10);
+
+function printMemory(m: MemoryFigures): [string, boolean] {
+  const rps = (r: autocannon.Result) => Math.round(r.requests.total / MEMORY_SECONDS);
+  const peak = Math.max(m.afterListByEmail, m.afterSessionChecks);
+  console.log(
+    `\nmemory at ${m.users.toLocaleString('en')} users (seeded in ${m.seedSeconds.toFixed(1)} s): peak RSS ${m.afterListByEmail.toFixed(1)} MB after list-by-email` +
+      ` (${rps(m.listByEmail)} req/s, ${m.listByEmail.non2xx + m.listByEmail.errors} errors), ${m.afterSessionChecks.toFixed(1)} MB after session checks` +
+      ` over every session (${rps(m.sessionChecks)} req/s, ${m.sessionChecks.non2xx + m.sessionChecks.errors} errors)`,
+  );
+  return [`peak RSS at ${m.users.toLocaleString('en')} users ${peak.toFixed(0)} MB (target < 200 MB)`, peak < 200];
+}
+
+async function main() {
+  // BENCH_ONLY=memory: just the memory figure at scale.
+  if (process.env.BENCH_ONLY === 'memory') {
+    const [text, ok] = printMemory(await memoryAtScale());
+    console.log(`\n${ok ? 'PASS' : 'FAIL'}  ${text}`);
+    return;
+  }
+  const t = await startTessera();
+  const { server, base, key, dataDir } = t;
   serverPid = server.proc.pid!;
-  const key = JSON.parse(fs.readFileSync(path.join(dataDir, 'default-api-key.json'), 'utf8')).secret;
 
   // Seed: one user with a password and a session for the validation scenario.
   const password = 'correct horse battery';
@@ -251,17 +302,17 @@ async function main() {
   rows['token create + exchange (pairs)'] = { ...tokens, reqPerSec: tokens.reqPerSec / 2 };
 
   const rss = peakRssMb(server.proc.pid!);
-  await stop(server);
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  await fresh.drop();
+  await t.close();
+  const memory = await memoryAtScale();
 
-  console.log(`\nTessera bench — ${fresh.url.split(':')[0]}, ${DURATION}s per scenario (${ROUNDS} rounds alternating with its ceiling), ${os.cpus().length} cores, node ${process.version}\n`);
+  console.log(`\nTessera bench — ${t.fresh.url.split(':')[0]}, ${DURATION}s per scenario (${ROUNDS} rounds alternating with its ceiling), ${os.cpus().length} cores, node ${process.version}\n`);
   console.log('scenario'.padEnd(40) + 'req/s'.padStart(10) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + 'errors'.padStart(8));
   for (const [name, r] of Object.entries(rows)) {
     const f = (v: number | undefined) => (v === undefined ? '' : String(Math.round(v * 10) / 10));
     console.log(name.padEnd(40) + f(r.reqPerSec).padStart(10) + f(r.p50).padStart(9) + f(r.p99).padStart(9) + f(r.errors).padStart(8));
   }
   console.log(`\nserver peak RSS: ${rss.toFixed(1)} MB`);
+  const memoryCheck = printMemory(memory);
 
   // Where the CPU of one login / sign-up goes, next to the bare loop's CPU per hash: on a machine
   // whose cores are all busy, the login rate is at most the ceiling times loop / (sum of these).
@@ -289,6 +340,7 @@ async function main() {
     [`login ${(login * 100).toFixed(0)}% of argon2id verify loop (target >= 90%)`, login >= 0.9],
     [`sign-up ${(signup * 100).toFixed(0)}% of argon2id hash loop (target >= 80%)`, signup >= 0.8],
     [`peak RSS ${rss.toFixed(0)} MB (target < 200 MB)`, rss < 200],
+    memoryCheck,
   ];
   const reference = rows['bare node:http login (reference)'].reqPerSec / rows['argon2id verify loop (ceiling)'].reqPerSec;
   console.log(

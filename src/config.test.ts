@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from './config.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configWarnings, loadConfig } from './config.ts';
 
 describe('config from the environment', () => {
   it('defaults to a SQLite file under the data dir', () => {
@@ -23,5 +26,72 @@ describe('config from the environment', () => {
   it('refuses a port or abuse setting it does not understand', () => {
     assert.throws(() => loadConfig({ TESSERA_PORT: '70000' }), /TESSERA_PORT/);
     assert.throws(() => loadConfig({ TESSERA_ABUSE_LIMITS: 'off' }), /TESSERA_ABUSE_LIMITS/);
+  });
+
+  describe('the JWT signing secret', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-config-'));
+    const file = (name: string, text: string) => {
+      const p = path.join(dir, name);
+      fs.writeFileSync(p, text);
+      return p;
+    };
+
+    it('is not set unless given: the server generates one and keeps it sealed', () => {
+      assert.equal(loadConfig({}).jwtSecret, null);
+    });
+
+    it('takes 32 bytes or more from TESSERA_JWT_SECRET', () => {
+      assert.equal(loadConfig({ TESSERA_JWT_SECRET: 'x'.repeat(32) }).jwtSecret, 'x'.repeat(32));
+    });
+
+    it('refuses a TESSERA_JWT_SECRET shorter than 32 bytes, saying how long it must be', () => {
+      assert.throws(() => loadConfig({ TESSERA_JWT_SECRET: 'x'.repeat(31) }), /TESSERA_JWT_SECRET must be at least 32 bytes \(it has 31\)/);
+      assert.throws(() => loadConfig({ TESSERA_JWT_SECRET: 'secret' }), /at least 32 bytes/);
+    });
+
+    it('counts bytes, not characters: 11 three-byte characters are 33 bytes', () => {
+      assert.equal(loadConfig({ TESSERA_JWT_SECRET: '\u20ac'.repeat(11) }).jwtSecret, '\u20ac'.repeat(11));
+      assert.throws(() => loadConfig({ TESSERA_JWT_SECRET: '\u20ac'.repeat(10) }), /at least 32 bytes \(it has 30\)/);
+    });
+
+    it('reads TESSERA_JWT_SECRET_FILE without its trailing newline, and refuses a short one naming the file', () => {
+      const secret = 'f'.repeat(40);
+      assert.equal(loadConfig({ TESSERA_JWT_SECRET_FILE: file('ok', `${secret}\n`) }).jwtSecret, secret);
+      const short = file('short', `${'f'.repeat(31)}\n`);
+      assert.throws(() => loadConfig({ TESSERA_JWT_SECRET_FILE: short }), (err: Error) => err.message.includes(short) && /at least 32 bytes \(it has 31\)/.test(err.message));
+    });
+
+    it('refuses a missing secret file, and both settings at once', () => {
+      assert.throws(() => loadConfig({ TESSERA_JWT_SECRET_FILE: path.join(dir, 'absent') }), /cannot read TESSERA_JWT_SECRET_FILE .*ENOENT/);
+      assert.throws(() => loadConfig({ TESSERA_JWT_SECRET: 'x'.repeat(32), TESSERA_JWT_SECRET_FILE: file('both', 'y'.repeat(32)) }), /not both/);
+    });
+  });
+
+  describe('TESSERA_TRUST_PROXY', () => {
+    it('true is accepted but warned about at start: any client could choose its address', () => {
+      const [warning, ...rest] = configWarnings(loadConfig({ TESSERA_TRUST_PROXY: 'true' }));
+      assert.deepEqual(rest, []);
+      assert.match(warning, /TESSERA_TRUST_PROXY=true trusts X-Forwarded-For from any client/);
+      assert.match(warning, /TESSERA_TRUST_PROXY=127\.0\.0\.1/);
+    });
+
+    it('the proxies\' addresses or CIDRs, or nothing, start without a warning', () => {
+      for (const v of ['127.0.0.1', '10.0.0.0/8,172.16.0.0/12', 'false', '']) {
+        assert.deepEqual(configWarnings(loadConfig({ TESSERA_TRUST_PROXY: v })), [], v);
+      }
+      assert.equal(loadConfig({ TESSERA_TRUST_PROXY: '10.0.0.0/8' }).trustProxy, '10.0.0.0/8');
+      assert.equal(loadConfig({}).trustProxy, false);
+    });
+
+    it('a hop count is refused at start (Fastify would trust no proxy on it)', () => {
+      assert.throws(() => loadConfig({ TESSERA_TRUST_PROXY: '1' }), /addresses or CIDRs .* not a hop count/);
+    });
+  });
+
+  it('the session cache holds about 32 MB unless TESSERA_SESSION_CACHE_MB says otherwise (0: off)', () => {
+    assert.equal(loadConfig({}).sessionCacheMb, 32);
+    assert.equal(loadConfig({ TESSERA_SESSION_CACHE_MB: '0' }).sessionCacheMb, 0);
+    assert.equal(loadConfig({ TESSERA_SESSION_CACHE_MB: '256' }).sessionCacheMb, 256);
+    for (const bad of ['-1', '1.5', 'lots']) assert.throws(() => loadConfig({ TESSERA_SESSION_CACHE_MB: bad }), /TESSERA_SESSION_CACHE_MB/);
   });
 });

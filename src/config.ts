@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 export interface Config {
@@ -9,14 +10,25 @@ export interface Config {
   dataDir: string;
   abuseLimits: boolean;
   logLevel: string;
-  /** Secret used to sign account JWTs; generated and kept in the database when not given. */
+  /**
+   * Secret that signs account JWTs (TESSERA_JWT_SECRET, or the file TESSERA_JWT_SECRET_FILE names; 32+ bytes);
+   * when not given, one is generated and kept in the database, sealed under the server key.
+   */
   jwtSecret: string | null;
   /** TESSERA_SECRET_KEY: the server key (base64 or hex, 32+ bytes) that encrypts secrets at rest. */
   secretKey: string | null;
   /** TESSERA_SECRET_KEY_FILE: a file holding the server key; else `<dataDir>/secret.key`, made on first start. */
   secretKeyFile: string | null;
-  /** Which proxies may set X-Forwarded-For/-Proto (Fastify trustProxy): false, true, or addresses/CIDRs. */
+  /**
+   * Which proxies may set X-Forwarded-For/-Proto (Fastify trustProxy): false; the proxies' addresses
+   * or CIDRs ("127.0.0.1", "10.0.0.0/8,172.16.0.0/12"); or true, every client (unsafe, warned at start).
+   */
   trustProxy: boolean | string;
+  /**
+   * TESSERA_SESSION_CACHE_MB: about how much memory the per-process session cache may hold (32; 0 turns
+   * it off). An entry takes about 4 kB, so 32 MB keeps the 8,000 most recent sessions warm.
+   */
+  sessionCacheMb: number;
   /** The outbox worker (TESSERA_OUTBOX_*): tests shorten these; defaults suit production. */
   outbox: OutboxConfig;
 }
@@ -35,7 +47,45 @@ export interface OutboxConfig {
 function parseTrustProxy(raw: string | undefined): boolean | string {
   const v = (raw ?? '').trim();
   if (!v || v === 'false') return false;
+  // Fastify 5 trusts no one on a hop count (it cannot tell the proxy from a client that adds hops).
+  if (/^\d+$/.test(v)) throw new Error(`TESSERA_TRUST_PROXY takes the proxies' addresses or CIDRs (e.g. 127.0.0.1 or 10.0.0.0/8), not a hop count: ${v}`);
   return v === 'true' ? true : v;
+}
+
+/** Settings that work but are unsafe, each worded as a line for the start log. */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.trustProxy === true) {
+    warnings.push(
+      'TESSERA_TRUST_PROXY=true trusts X-Forwarded-For from any client, so anyone can choose the address that sessions record ' +
+        'and abuse limits count; name the proxy instead (TESSERA_TRUST_PROXY=127.0.0.1, or a CIDR such as 10.0.0.0/8)',
+    );
+  }
+  return warnings;
+}
+
+export const MIN_JWT_SECRET_BYTES = 32;
+
+/** The operator's JWT secret, from the environment or a file (its trailing newline dropped); too short is refused. */
+function readJwtSecret(env: NodeJS.ProcessEnv): string | null {
+  if (env.TESSERA_JWT_SECRET && env.TESSERA_JWT_SECRET_FILE) throw new Error('set TESSERA_JWT_SECRET or TESSERA_JWT_SECRET_FILE, not both');
+  let secret = env.TESSERA_JWT_SECRET || null;
+  let source = 'TESSERA_JWT_SECRET';
+  if (env.TESSERA_JWT_SECRET_FILE) {
+    source = `TESSERA_JWT_SECRET_FILE (${env.TESSERA_JWT_SECRET_FILE})`;
+    try {
+      secret = fs.readFileSync(env.TESSERA_JWT_SECRET_FILE, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new Error(`cannot read ${source}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (secret === null) return null;
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  // HS256 with a key shorter than its 256-bit hash is open to offline guessing of the key.
+  if (bytes < MIN_JWT_SECRET_BYTES) {
+    throw new Error(`${source} must be at least ${MIN_JWT_SECRET_BYTES} bytes (it has ${bytes}); e.g. openssl rand -base64 48`);
+  }
+  return secret;
 }
 
 /** The only reader of process.env. */
@@ -45,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`TESSERA_PORT is not a port: ${env.TESSERA_PORT}`);
   const abuse = (env.TESSERA_ABUSE_LIMITS || 'enabled').toLowerCase();
   if (abuse !== 'enabled' && abuse !== 'disabled') throw new Error('TESSERA_ABUSE_LIMITS must be "enabled" or "disabled"');
+  const sessionCacheMb = Number(env.TESSERA_SESSION_CACHE_MB || 32);
+  if (!Number.isInteger(sessionCacheMb) || sessionCacheMb < 0) throw new Error(`TESSERA_SESSION_CACHE_MB must be a whole number of megabytes: ${env.TESSERA_SESSION_CACHE_MB}`);
   const databaseUrl = env.TESSERA_DATABASE_URL || `sqlite:${path.join(dataDir, 'tessera.db')}`;
   // A plain path is a SQLite file; a scheme other than these is a typo (postgress://…), not a file name.
   const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(databaseUrl)?.[1].toLowerCase();
@@ -60,11 +112,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     abuseLimits: abuse === 'enabled',
     logLevel: env.TESSERA_LOG_LEVEL || 'info',
-    jwtSecret: env.TESSERA_JWT_SECRET || null,
+    jwtSecret: readJwtSecret(env),
     trustProxy: parseTrustProxy(env.TESSERA_TRUST_PROXY),
     secretKey: env.TESSERA_SECRET_KEY || null,
     secretKeyFile: env.TESSERA_SECRET_KEY_FILE || null,
     outbox: parseOutboxConfig(env),
+    sessionCacheMb,
   };
 }
 

@@ -1,4 +1,4 @@
-import { loadConfig } from './config.ts';
+import { configWarnings, loadConfig } from './config.ts';
 import { createContainer } from './container.ts';
 import { buildApp } from './app.ts';
 import { bootstrapDefaultProject } from './projects/bootstrap.ts';
@@ -6,6 +6,7 @@ import { bootstrapDefaultProject } from './projects/bootstrap.ts';
 async function main() {
   const config = loadConfig();
   const container = await createContainer(config);
+  for (const warning of configWarnings(config)) container.logger.warn(warning);
   const boot = await bootstrapDefaultProject(container);
   const app = await buildApp(container);
   container.maintenance.start();

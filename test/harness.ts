@@ -28,6 +28,12 @@ export function backends(): Backend[] {
 
 export const POSTGRES_ADMIN_URL = process.env.TESSERA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * One server key for every process a test file starts: processes sharing a database must share it
+ * (each opens what the others sealed), as a deployment's processes do.
+ */
+export const TEST_SERVER_KEY = randomBytes(32).toString('base64');
+
 /** A clock tests can move forward. */
 export class FakeClock implements Clock {
   constructor(private t = Date.now()) {}
@@ -94,13 +100,13 @@ export async function freshDatabaseUrl(backend: Backend): Promise<{ url: string;
 
 export async function startServer(backend: Backend, opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
   const db = await freshDatabaseUrl(backend);
-  const secretKey = randomBytes(32).toString('base64');
+  const secretKey = TEST_SERVER_KEY;
   const config = loadConfig({
     TESSERA_DATABASE_URL: db.url,
     TESSERA_DATA_DIR: db.dataDir,
     TESSERA_PORT: '0',
     TESSERA_HOST: '127.0.0.1',
-    TESSERA_SECRET_KEY: secretKey,
+    TESSERA_SECRET_KEY: TEST_SERVER_KEY,
     ...opts.env,
   });
   const container = await createContainer(config, { clock: opts.clock, logger: pino({ level: process.env.TESSERA_TEST_LOG ?? 'silent' }) });

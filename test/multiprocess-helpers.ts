@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { build } from 'esbuild';
+import { TEST_SERVER_KEY } from './harness.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -61,7 +62,7 @@ export function spawnServer(name: string, mainJs: string, env: Record<string, st
   const launcher = `process.stdin.on('end', () => process.exit(1)).resume(); await import(${JSON.stringify(pathToFileURL(mainJs).href)});`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', launcher], {
     cwd: ROOT,
-    env: { ...inheritedEnv(), TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1', TESSERA_DATA_DIR: dataDir, TESSERA_LOG_LEVEL: 'info', ...env },
+    env: { ...inheritedEnv(), TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1', TESSERA_DATA_DIR: dataDir, TESSERA_SECRET_KEY: TEST_SERVER_KEY, TESSERA_LOG_LEVEL: 'info', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   running.add(child);

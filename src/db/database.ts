@@ -12,10 +12,20 @@ export type Dialect = 'sqlite' | 'postgres';
 /**
  * better-sqlite3 12 (node::ObjectWrap) aborts the process on Node 24.19+ when a statement is
  * garbage-collected ("Assertion failed: (env) != nullptr"); 13 (N-API) fixes that but crashes on
- * Node 20. Same API, so the runtime picks: 13 from Node 22 on, 12 before.
+ * Node 20. Same API, so the runtime picks: 13 from Node 22 on, 12 before. 13 is an optional
+ * dependency (it declares Node >= 22), so an install on Node 20 skips it without a warning.
  */
 export const SQLITE_MODULE = Number(process.versions.node.split('.')[0]) >= 22 ? 'better-sqlite3-napi' : 'better-sqlite3';
-export const SQLiteDatabase: typeof SQLite = createRequire(import.meta.url)(SQLITE_MODULE);
+export const SQLiteDatabase: typeof SQLite = loadSqliteModule();
+
+function loadSqliteModule(): typeof SQLite {
+  try {
+    return createRequire(import.meta.url)(SQLITE_MODULE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new Error(`${SQLITE_MODULE} is not installed for Node ${process.versions.node}: node_modules was installed under another Node version; run npm ci again`, { cause: err });
+  }
+}
 
 export interface Database {
   db: Kysely<DB>;
@@ -123,6 +133,9 @@ function openSqlite(file: string): SQLite.Database {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // better-sqlite3 builds SQLite with a 16 MB page cache; at 100,000 users lookups spread over the
+    // whole file fill it. 4 MB keeps every index's inner pages, and leaves come from the OS file cache.
+    sqlite.pragma('cache_size = -4000');
     sqlite.exec('begin immediate; create table tessera_write_check (x); rollback');
     return sqlite;
   } catch (err) {

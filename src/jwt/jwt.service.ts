@@ -1,7 +1,9 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { Db } from '../db/schema.ts';
 import type { Clock, Random } from '../support/clock.ts';
+import type { Sealer } from '../support/sealing.ts';
 import { AppwriteError } from '../errors/errors.ts';
+import { loadSealedSetting } from './jwt.repository.ts';
 
 export interface AccountJwtClaims {
   userId: string;
@@ -13,8 +15,9 @@ const MAX_AGE_S = 3600;
 
 /**
  * Account JWTs: HS256 with payload {userId, sessionId, exp} as Appwrite, plus projectId so that a
- * JWT of one project can never act in another. The key is shared by every process through the
- * database (server_settings), created once on first start.
+ * JWT of one project can never act in another. The key is the operator's (TESSERA_JWT_SECRET or
+ * TESSERA_JWT_SECRET_FILE), else shared by every process through the database (server_settings),
+ * created once on first start and sealed under the server key.
  */
 export class JwtService {
   private key: Uint8Array | null = null;
@@ -23,6 +26,7 @@ export class JwtService {
     private db: Db,
     private clock: Clock,
     private random: Random,
+    private sealer: Sealer,
     private configuredSecret: string | null,
   ) {}
 
@@ -31,10 +35,8 @@ export class JwtService {
       this.key = new TextEncoder().encode(this.configuredSecret);
       return;
     }
-    const fresh = this.random.bytes(64).toString('hex');
-    await this.db.insertInto('server_settings').values({ name: 'jwt_secret', value: fresh }).onConflict((oc) => oc.column('name').doNothing()).execute();
-    const row = await this.db.selectFrom('server_settings').select('value').where('name', '=', 'jwt_secret').executeTakeFirstOrThrow();
-    this.key = new TextEncoder().encode(row.value);
+    const secret = await loadSealedSetting(this.db, this.sealer, 'jwt_secret', () => this.random.bytes(64).toString('hex'));
+    this.key = new TextEncoder().encode(secret);
   }
 
   async sign(claims: AccountJwtClaims, durationSeconds: number): Promise<string> {

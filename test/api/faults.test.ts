@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { SQLITE_MODULE, SQLiteDatabase as SQLite } from '../../src/db/database.ts';
 import { Account, ID, Users } from 'node-appwrite';
-import { backends, eventually, freshDatabaseUrl, POSTGRES_ADMIN_URL, startServer, type TestServer } from '../harness.ts';
+import { backends, eventually, freshDatabaseUrl, POSTGRES_ADMIN_URL, startServer, type TestServer, TEST_SERVER_KEY } from '../harness.ts';
 import { bundleServer, spawnServer } from '../multiprocess-helpers.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createContainer, type Container } from '../../src/container.ts';
@@ -175,7 +175,7 @@ class PgProxy {
 /** Another Tessera process (in this one) on an existing database: the project and key already exist. */
 async function startProcess(databaseUrl: string, invalidationHeartbeatMs?: number, dbQueryTimeoutMs?: number) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-faults-'));
-  const config = loadConfig({ TESSERA_DATABASE_URL: databaseUrl, TESSERA_DATA_DIR: dataDir, TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1' });
+  const config = loadConfig({ TESSERA_DATABASE_URL: databaseUrl, TESSERA_DATA_DIR: dataDir, TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1', TESSERA_SECRET_KEY: TEST_SERVER_KEY });
   const container: Container = await createContainer(config, { logger: pino({ level: 'silent' }), invalidationHeartbeatMs, dbQueryTimeoutMs });
   const app = await buildApp(container);
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { Account, Client, ID, Project, Users } from 'node-appwrite';
-import { backends, eventually, freshDatabaseUrl } from '../harness.ts';
+import { backends, eventually, freshDatabaseUrl, TEST_SERVER_KEY } from '../harness.ts';
 import { bundleServer, readKeySecret, spawnServer, type ServerProcess } from '../multiprocess-helpers.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createContainer, type Container } from '../../src/container.ts';
@@ -63,7 +63,7 @@ for (const backend of backends()) {
         try {
           const started = await Promise.allSettled(
             dataDirs.map((dataDir) =>
-              createContainer(loadConfig({ TESSERA_DATABASE_URL: db.url, TESSERA_DATA_DIR: dataDir }), { logger: pino({ level: 'silent' }) }),
+              createContainer(loadConfig({ TESSERA_DATABASE_URL: db.url, TESSERA_DATA_DIR: dataDir, TESSERA_SECRET_KEY: TEST_SERVER_KEY }), { logger: pino({ level: 'silent' }) }),
             ),
           );
           for (const s of started) if (s.status === 'fulfilled') containers.push(s.value);

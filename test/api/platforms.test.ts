@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { Client, ID, Project, Query } from 'node-appwrite';
-import { backends, rejection, startServer, type TestServer } from '../harness.ts';
+import { backends, rejection, startServer, type TestServer, TEST_SERVER_KEY } from '../harness.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createContainer } from '../../src/container.ts';
 import { platformsCreate } from '../../src/cli/platforms-create.ts';
@@ -315,7 +315,7 @@ for (const backend of backends()) {
       if (backend === 'postgres') {
         it('a platform created by the CLI in another process is honoured by the running server at once', async () => {
           assert.equal((await anonymousFrom('https://other-process.example.com')).status, 403);
-          const cli = await createContainer(loadConfig({ TESSERA_DATABASE_URL: t.databaseUrl, TESSERA_DATA_DIR: '/tmp' }), { logger: pino({ level: 'silent' }) });
+          const cli = await createContainer(loadConfig({ TESSERA_DATABASE_URL: t.databaseUrl, TESSERA_DATA_DIR: '/tmp', TESSERA_SECRET_KEY: TEST_SERVER_KEY }), { logger: pino({ level: 'silent' }) });
           try {
             await platformsCreate(cli, { project: 'default', type: 'web', name: 'Other', hostname: 'other-process.example.com' });
           } finally {

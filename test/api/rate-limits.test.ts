@@ -7,7 +7,7 @@ import { ID, Users } from 'node-appwrite';
 import { loadConfig } from '../../src/config.ts';
 import { createContainer } from '../../src/container.ts';
 import { buildApp } from '../../src/app.ts';
-import { backends, FakeClock, startServer, type TestServer } from '../harness.ts';
+import { backends, FakeClock, startServer, TEST_SERVER_KEY, type TestServer } from '../harness.ts';
 
 const PASSWORD = 'correct-password-1';
 
@@ -135,6 +135,7 @@ for (const backend of backends()) {
         TESSERA_DATA_DIR: t.container.config.dataDir,
         TESSERA_PORT: '0',
         TESSERA_HOST: '127.0.0.1',
+        TESSERA_SECRET_KEY: TEST_SERVER_KEY,
       });
       const container2 = await createContainer(config, { clock, logger: pino({ level: 'silent' }) });
       const app2 = await buildApp(container2);

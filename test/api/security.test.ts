@@ -841,7 +841,7 @@ for (const backend of backends()) {
 
       it('JWTs with alg none, another key, another HMAC size or RS256 over the secret are refused', async () => {
         const row = await t.container.db.selectFrom('server_settings').select('value').where('name', '=', 'jwt_secret').executeTakeFirstOrThrow();
-        const realKey = new TextEncoder().encode(row.value);
+        const realKey = new TextEncoder().encode(t.container.sealer.open(row.value, 'server_settings:jwt_secret'));
         const nowS = Math.floor(clock.now() / 1000);
         const claims = { userId: 'victim', sessionId: victim.sessionId, projectId: 'default' };
         const sign = (alg: string, key: Uint8Array, payload: object = claims) =>

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import pino from 'pino';
 import { Account, ID, Users } from 'node-appwrite';
-import { backends, eventually, rejection, standaloneCache, startServer, type TestServer } from '../harness.ts';
+import { backends, eventually, rejection, standaloneCache, startServer, type TestServer, TEST_SERVER_KEY } from '../harness.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createContainer } from '../../src/container.ts';
 import { buildApp } from '../../src/app.ts';
@@ -25,7 +25,7 @@ const cacheKey = (secret: string) => hashSecret(secret);
 /** A second Tessera process on the same database (what a PostgreSQL deployment runs N of). */
 async function startSecondProcess(databaseUrl: string) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-b-'));
-  const config = loadConfig({ TESSERA_DATABASE_URL: databaseUrl, TESSERA_DATA_DIR: dataDir, TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1' });
+  const config = loadConfig({ TESSERA_DATABASE_URL: databaseUrl, TESSERA_DATA_DIR: dataDir, TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1', TESSERA_SECRET_KEY: TEST_SERVER_KEY });
   const container = await createContainer(config, { logger: pino({ level: 'silent' }) });
   const app = await buildApp(container);
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { ID, Query, Users, Client } from 'node-appwrite';
-import { backends, eventually, startServer, type TestServer } from '../harness.ts';
+import { backends, eventually, startServer, TEST_SERVER_KEY, type TestServer } from '../harness.ts';
 
 const run = promisify(execFile);
 const BIN = path.resolve(import.meta.dirname, '../../bin/tessera.mjs');
@@ -18,7 +18,7 @@ for (const backend of backends()) {
     });
     after(async () => t?.close());
 
-    const cli = (...args: string[]) => run(process.execPath, [BIN, ...args], { env: { ...process.env, TESSERA_DATABASE_URL: t.databaseUrl } });
+    const cli = (...args: string[]) => run(process.execPath, [BIN, ...args], { env: { ...process.env, TESSERA_DATABASE_URL: t.databaseUrl, TESSERA_SECRET_KEY: TEST_SERVER_KEY } });
 
     it('creates a project and a scoped key that the running server accepts at once', async () => {
       const project = JSON.parse((await cli('projects', 'create', '--id', 'shop', '--name', 'Shop')).stdout);
