@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { describe } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -241,4 +242,9 @@ export async function startPeer(t: TestServer, opts: { clock?: Clock } = {}): Pr
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs a suite once per backend (`TESSERA_TEST_BACKENDS`), named `<title> [<backend>]`. */
+export function describeEachBackend(title: string, suite: (backend: Backend) => void): void {
+  for (const backend of backends()) describe(`${title} [${backend}]`, () => suite(backend));
 }
