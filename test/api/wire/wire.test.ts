@@ -87,10 +87,11 @@ for (const backend of backends()) {
         }
       });
 
-      it('/v1/account without any project is a 4xx that names the missing project', async () => {
+      it('/v1/account without any project is 401 general_access_forbidden, naming the missing project', async () => {
         for (const headers of [{}, { 'x-appwrite-project': 'console' }] as Record<string, string>[]) {
           const res = await raw(t, { path: '/v1/account', headers });
-          assert.ok(res.status >= 400 && res.status < 500, `status ${res.status}`);
+          assert.equal(res.status, 401);
+          assert.equal(res.json().type, 'general_access_forbidden');
           const body = res.json();
           assert.equal(body.code, res.status);
           assert.equal(typeof body.type, 'string');
