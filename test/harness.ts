@@ -38,6 +38,14 @@ export const TEST_SERVER_KEY = randomBytes(32).toString('base64');
 /** A clock tests can move forward. */
 export class FakeClock implements Clock {
   constructor(private t = Date.now()) {}
+
+  /**
+   * A clock one minute into the current hour: abuse counters use windows aligned to the hour, so a
+   * test starting at the real time could see its counts reset when it crosses a boundary.
+   */
+  static atHourStart(): FakeClock {
+    return new FakeClock(Math.floor(Date.now() / 3_600_000) * 3_600_000 + 60_000);
+  }
   now() {
     return this.t;
   }

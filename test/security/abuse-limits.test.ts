@@ -39,7 +39,7 @@ const ROUTES = await limitedRoutes();
 for (const backend of backends()) {
   describe(`abuse limits of every route [${backend}]`, () => {
     let t: TestServer;
-    const clock = new FakeClock();
+    const clock = FakeClock.atHourStart();
     let userId: string;
     before(async () => {
       t = await startServer(backend, { clock, env: { TESSERA_TRUST_PROXY: '127.0.0.1' } });

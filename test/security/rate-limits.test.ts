@@ -14,7 +14,7 @@ const PASSWORD = 'correct-password-1';
 for (const backend of backends()) {
   describe(`abuse limits on email/password login [${backend}]`, () => {
     let t: TestServer;
-    const clock = new FakeClock();
+    const clock = FakeClock.atHourStart();
     before(async () => {
       t = await startServer(backend, { clock });
     });

@@ -1,17 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import pino from 'pino';
 import { Account, ID, Users } from 'node-appwrite';
-import { backends, eventually, rejection, standaloneCache, startServer, type TestServer, TEST_SERVER_KEY } from '../../harness.ts';
-import { loadConfig } from '../../../src/config.ts';
-import { createContainer } from '../../../src/container.ts';
-import { buildApp } from '../../../src/app.ts';
-import { SessionCache } from '../../../src/sessions/session-cache.ts';
+import { backends, eventually, rejection, standaloneCache, startPeer, startServer, type TestServer } from '../../harness.ts';
 import { SessionsService } from '../../../src/sessions/sessions.service.ts';
 import { hashSecret } from '../../../src/support/secrets.ts';
 import type { SessionRow } from '../../../src/sessions/sessions.ts';
@@ -23,23 +14,10 @@ const PASSWORD = 'cache-test-pass-1';
 const cacheKey = (secret: string) => hashSecret(secret);
 
 /** A second Tessera process on the same database (what a PostgreSQL deployment runs N of). */
-async function startSecondProcess(databaseUrl: string) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-b-'));
-  const config = loadConfig({ TESSERA_DATABASE_URL: databaseUrl, TESSERA_DATA_DIR: dataDir, TESSERA_PORT: '0', TESSERA_HOST: '127.0.0.1', TESSERA_SECRET_KEY: TEST_SERVER_KEY });
-  const container = await createContainer(config, { logger: pino({ level: 'silent' }) });
-  const app = await buildApp(container);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const endpoint = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1`;
-  return {
-    container,
-    /** GET /account on this process as the session's holder; the HTTP status. */
-    accountStatus: async (secret: string) => (await fetch(`${endpoint}/account`, { headers: { 'x-appwrite-project': 'default', 'x-appwrite-session': secret } })).status,
-    close: async () => {
-      await app.close();
-      await container.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+async function startSecondProcess(t: TestServer) {
+  const peer = await startPeer(t);
+  /** GET /account on this process as the session's holder; the HTTP status. */
+  return { container: peer.container, accountStatus: async (secret: string) => (await peer.account(secret)).status, close: peer.close };
 }
 
 
@@ -200,7 +178,7 @@ for (const backend of backends()) {
       describe('across processes (LISTEN/NOTIFY)', () => {
         let b: Awaited<ReturnType<typeof startSecondProcess>>;
         before(async () => {
-          b = await startSecondProcess(t.databaseUrl);
+          b = await startSecondProcess(t);
         });
         after(async () => b?.close());
 

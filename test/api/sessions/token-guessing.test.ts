@@ -8,7 +8,7 @@ import { TOKEN_TYPE } from '../../../src/tokens/tokens.ts';
 for (const backend of backends()) {
   describe(`token guessing from many addresses [${backend}]`, () => {
     let t: TestServer;
-    const clock = new FakeClock();
+    const clock = FakeClock.atHourStart();
     let nextAddress = 0;
     /** A different client address per call (the server trusts X-Forwarded-For from the test's proxy, 127.0.0.1). */
     const freshIp = () => `198.18.${Math.floor(++nextAddress / 250)}.${(nextAddress % 250) + 1}`;
