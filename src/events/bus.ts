@@ -68,10 +68,7 @@ export class EventBus {
     return this.inTransaction.some((s) => wants(s, name));
   }
 
-  /**
-   * Runs `fn` in a transaction (or inside `outer`, the caller's) with an `emit` for its events.
-   * With `outer`, publishing after commit is the caller's: pass the returned events to `published`.
-   */
+  /** Runs `fn` in a transaction with an `emit` for its events; they are published only if it commits. */
   async transaction<T>(fn: (trx: Executor, emit: Emit) => Promise<T>): Promise<T> {
     const events: DomainEvent[] = [];
     const result = await this.db.transaction().execute(async (trx) => {

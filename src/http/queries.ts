@@ -1,5 +1,5 @@
 import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
-import { COMMON_ATTRIBUTES, type AttributeMap, type AttributeType, type Filter, type ListOrder, type ListQuery } from '../db/list-query.ts';
+import { COMMON_ATTRIBUTES, type AttributeMap, type AttributeType, type Filter, type ListQuery } from '../db/list-query.ts';
 
 export type { AttributeMap, ListQuery };
 
