@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -255,4 +256,31 @@ export async function startPeer(t: TestServer, opts: { clock?: Clock } = {}): Pr
 /** Runs a suite once per backend (`TESSERA_TEST_BACKENDS`), named `<title> [<backend>]`. */
 export function describeEachBackend(title: string, suite: (backend: Backend) => void): void {
   for (const backend of backends()) describe(`${title} [${backend}]`, () => suite(backend));
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  json(): any;
+}
+
+/**
+ * One raw HTTP exchange with the server, without fetch's normalising: Host, paths and bodies are
+ * exactly what the test says. `path` is the full path (`/v1/…`).
+ */
+export function rawHttp(endpoint: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawResponse> {
+  const url = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, agent: false, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode!, headers: res.headers, text, json: () => JSON.parse(text) });
+      });
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }

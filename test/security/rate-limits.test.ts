@@ -1,13 +1,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { ID, Users } from 'node-appwrite';
 import { loadConfig } from '../../src/config.ts';
 import { createContainer } from '../../src/container.ts';
 import { buildApp } from '../../src/app.ts';
-import { backends, FakeClock, startServer, TEST_SERVER_KEY, type TestServer } from '../harness.ts';
+import { backends, FakeClock, rawHttp, startServer, TEST_SERVER_KEY, type TestServer } from '../harness.ts';
 
 const PASSWORD = 'correct-password-1';
 
@@ -88,22 +87,15 @@ for (const backend of backends()) {
 
     it('changing the email casing or the Host header does not buy more attempts', async () => {
       await createUser('mixed@example.com');
-      const url = new URL(t.endpoint);
-      const attempt = (email: string, host: string) =>
-        new Promise<{ status: number; remaining: unknown }>((resolve, reject) => {
-          const req = http.request(
-            {
-              host: url.hostname, port: url.port, method: 'POST', path: '/v1/account/sessions/email', agent: false,
-              headers: { host, 'content-type': 'application/json', 'x-appwrite-project': t.projectId },
-            },
-            (res) => {
-              res.resume();
-              res.on('end', () => resolve({ status: res.statusCode!, remaining: res.headers['x-ratelimit-remaining'] }));
-            },
-          );
-          req.on('error', reject);
-          req.end(JSON.stringify({ email, password: 'wrong-password-x' }));
+      const attempt = async (email: string, host: string) => {
+        const res = await rawHttp(t.endpoint, {
+          method: 'POST',
+          path: '/v1/account/sessions/email',
+          headers: { host, 'content-type': 'application/json', 'x-appwrite-project': t.projectId },
+          body: JSON.stringify({ email, password: 'wrong-password-x' }),
         });
+        return { status: res.status, remaining: res.headers['x-ratelimit-remaining'] };
+      };
       for (let i = 0; i < 10; i++) {
         const email = i % 2 ? 'MIXED@example.com' : 'Mixed@Example.com';
         const res = await attempt(email, `h${i}.example.net`);

@@ -1,32 +1,19 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { Account, AppwriteException, ID, Users } from 'node-appwrite';
-import { backends, rejection, projectChanged, startServer, type TestServer } from '../../harness.ts';
+import { backends, rejection, projectChanged, rawHttp, startServer, type RawResponse, type TestServer } from '../../harness.ts';
 import { toAppwriteError } from '../../../src/http/errors.ts';
 import { AppwriteError } from '../../../src/errors/errors.ts';
 
 // Conformance with Appwrite's wire conventions; each test names the Appwrite source it follows.
 
-type Raw = { status: number; headers: http.IncomingHttpHeaders; json(): any };
+type Raw = RawResponse;
 
-/** One raw HTTP exchange, so Host and every header are exactly what the test says. */
+/** One raw HTTP exchange under /v1 with a JSON body, so Host and every header are exactly what the test says. */
 function raw(t: TestServer, opts: { method?: string; path: string; headers?: Record<string, string>; body?: unknown }): Promise<Raw> {
-  const url = new URL(t.endpoint);
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const headers = { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers };
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, agent: false, method: opts.method ?? 'GET', path: `/v1${opts.path}`, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode!, headers: res.headers, json: () => JSON.parse(text) });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return rawHttp(t.endpoint, { method: opts.method, path: `/v1${opts.path}`, headers, body });
 }
 
 const cookieOf = (res: Raw, name: string) => [res.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith(`${name}=`));

@@ -2,31 +2,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Account, ID, Users } from 'node-appwrite';
-import { backends, projectChanged, startServer, type TestServer } from '../../harness.ts';
+import { backends, projectChanged, rawHttp, startServer, type TestServer } from '../../harness.ts';
 
 /** One raw HTTP exchange: full control over Host, paths and bodies (fetch normalises some of them). */
-function raw(
-  t: TestServer,
-  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string; json(): any }> {
-  const url = new URL(t.endpoint);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: url.hostname, port: url.port, agent: false, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode!, headers: res.headers, text, json: () => JSON.parse(text) });
-        });
-      },
-    );
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
-}
+const raw = (t: TestServer, opts: Parameters<typeof rawHttp>[1]) => rawHttp(t.endpoint, opts);
 
 for (const backend of backends()) {
   describe(`wire conventions [${backend}]`, () => {
