@@ -4,7 +4,7 @@ import net from 'node:net';
 import { SignJWT } from 'jose';
 import { Account, Client, ID, Query, Users } from 'node-appwrite';
 import { buildApp } from '../../src/app.ts';
-import { backends, expectError, FakeClock, startServer, type TestServer } from '../harness.ts';
+import { describeEachBackend, expectError, FakeClock, startServer, type TestServer } from '../harness.ts';
 
 /**
  * An attacker's view of the HTTP API: cross-project isolation, every route's privilege gate,
@@ -89,805 +89,803 @@ function keysDeep(v: unknown, out = new Set<string>()): Set<string> {
 
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
-for (const backend of backends()) {
-  describe(`security: an attacker probing the API [${backend}]`, () => {
-    let t: TestServer;
-    const clock = new FakeClock();
-    let users: Users;
-    let usersB: Users;
-    let keyB: string;
-    /** Keys of the default project holding only the "sibling" scope of what a route needs. */
-    const lacking: Record<string, string> = {};
-    let alice: { id: string; secret: string; sessionId: string; jwt: string };
-    let victim: { id: string; sessionId: string; targetId: string };
-    let twinA: { secret: string };
-    let twinB: { secret: string };
-    let platformId: string;
+describeEachBackend('security: an attacker probing the API', (backend) => {
+  let t: TestServer;
+  const clock = new FakeClock();
+  let users: Users;
+  let usersB: Users;
+  let keyB: string;
+  /** Keys of the default project holding only the "sibling" scope of what a route needs. */
+  const lacking: Record<string, string> = {};
+  let alice: { id: string; secret: string; sessionId: string; jwt: string };
+  let victim: { id: string; sessionId: string; targetId: string };
+  let twinA: { secret: string };
+  let twinB: { secret: string };
+  let platformId: string;
 
-    const client = (project = t.projectId) => new Client().setEndpoint(t.endpoint).setProject(project);
+  const client = (project = t.projectId) => new Client().setEndpoint(t.endpoint).setProject(project);
 
-    async function call(method: string, path: string, o: { project?: string | null; headers?: Record<string, string>; json?: unknown; body?: string } = {}): Promise<Reply> {
-      const headers: Record<string, string> = { ...(o.headers ?? {}) };
-      if (o.project !== null) headers['x-appwrite-project'] = o.project ?? t.projectId;
-      let body = o.body;
-      if (o.json !== undefined) {
-        body = JSON.stringify(o.json);
-        headers['content-type'] = 'application/json';
-      } else if (body !== undefined && !headers['content-type']) {
-        headers['content-type'] = 'application/json';
-      }
-      const res = await fetch(t.endpoint + path, { method, headers, body });
-      const text = await res.text();
-      let json: any = null;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        /* not JSON */
-      }
-      return { status: res.status, type: json?.type, text, json, headers: res.headers };
+  async function call(method: string, path: string, o: { project?: string | null; headers?: Record<string, string>; json?: unknown; body?: string } = {}): Promise<Reply> {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    if (o.project !== null) headers['x-appwrite-project'] = o.project ?? t.projectId;
+    let body = o.body;
+    if (o.json !== undefined) {
+      body = JSON.stringify(o.json);
+      headers['content-type'] = 'application/json';
+    } else if (body !== undefined && !headers['content-type']) {
+      headers['content-type'] = 'application/json';
+    }
+    const res = await fetch(t.endpoint + path, { method, headers, body });
+    const text = await res.text();
+    let json: any = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, type: json?.type, text, json, headers: res.headers };
+  }
+
+  const refused = (r: Reply, status: number, type: string, what: string) => assert.deepEqual([r.status, r.type], [status, type], `${what}: ${r.text.slice(0, 200)}`);
+
+  /** Signs in through the server (an API key receives the secret in the body). */
+  async function login(email: string, project = t.projectId, key = t.apiKey) {
+    const s = await new Account(client(project).setKey(key)).createEmailPasswordSession({ email, password: PASSWORD });
+    return { secret: s.secret, sessionId: s.$id };
+  }
+
+  before(async () => {
+    t = await startServer(backend, { clock });
+    users = new Users(t.server());
+    await t.container.projects.create(B, 'Tenant B');
+    keyB = (await t.container.keys.create({ projectId: B, id: 'bkey', name: 'b', scopes: ['users.read', 'users.write', 'sessions.read', 'sessions.write', 'platforms.read', 'platforms.write'], expire: null })).secret!;
+    usersB = new Users(client(B).setKey(keyB));
+    const scopeSets: Record<string, string[]> = {
+      'users.read': ['users.write', 'sessions.write', 'platforms.read', 'platforms.write'],
+      'users.write': ['users.read', 'sessions.read', 'platforms.read', 'platforms.write'],
+      'platforms.read': ['platforms.write', 'users.read', 'users.write'],
+      'platforms.write': ['platforms.read', 'users.read', 'users.write'],
+      'sessions.write': ['users.read', 'users.write', 'sessions.read'],
+      'keys.read': ['keys.write', 'users.read', 'users.write'],
+      'keys.write': ['keys.read', 'users.read', 'users.write'],
+      account: [...['users.read', 'users.write', 'sessions.read', 'sessions.write', 'platforms.read', 'platforms.write']],
+    };
+    for (const [scope, held] of Object.entries(scopeSets)) {
+      lacking[scope] = (await t.container.keys.create({ projectId: 'default', id: ID.unique(), name: `lacks ${scope}`, scopes: held, expire: null })).secret!;
     }
 
-    const refused = (r: Reply, status: number, type: string, what: string) => assert.deepEqual([r.status, r.type], [status, type], `${what}: ${r.text.slice(0, 200)}`);
+    const a = await users.create({ userId: 'alice', email: 'alice@example.com', password: PASSWORD, name: 'Alice' });
+    const aliceSession = await login('alice@example.com');
+    const jwt = (await new Account(t.withSession(aliceSession.secret)).createJWT({})).jwt;
+    alice = { id: a.$id, ...aliceSession, jwt };
 
-    /** Signs in through the server (an API key receives the secret in the body). */
-    async function login(email: string, project = t.projectId, key = t.apiKey) {
-      const s = await new Account(client(project).setKey(key)).createEmailPasswordSession({ email, password: PASSWORD });
-      return { secret: s.secret, sessionId: s.$id };
-    }
+    const v = await users.create({ userId: 'victim', email: 'victim@example.com', password: PASSWORD, name: 'Victim' });
+    const vs = await login('victim@example.com');
+    const target = await users.createTarget({ userId: v.$id, targetId: 'vtarget', providerType: 'push' as any, identifier: 'device-token-1' });
+    victim = { id: v.$id, sessionId: vs.sessionId, targetId: target.$id };
 
-    before(async () => {
-      t = await startServer(backend, { clock });
-      users = new Users(t.server());
-      await t.container.projects.create(B, 'Tenant B');
-      keyB = (await t.container.keys.create({ projectId: B, id: 'bkey', name: 'b', scopes: ['users.read', 'users.write', 'sessions.read', 'sessions.write', 'platforms.read', 'platforms.write'], expire: null })).secret!;
-      usersB = new Users(client(B).setKey(keyB));
-      const scopeSets: Record<string, string[]> = {
-        'users.read': ['users.write', 'sessions.write', 'platforms.read', 'platforms.write'],
-        'users.write': ['users.read', 'sessions.read', 'platforms.read', 'platforms.write'],
-        'platforms.read': ['platforms.write', 'users.read', 'users.write'],
-        'platforms.write': ['platforms.read', 'users.read', 'users.write'],
-        'sessions.write': ['users.read', 'users.write', 'sessions.read'],
-        'keys.read': ['keys.write', 'users.read', 'users.write'],
-        'keys.write': ['keys.read', 'users.read', 'users.write'],
-        account: [...['users.read', 'users.write', 'sessions.read', 'sessions.write', 'platforms.read', 'platforms.write']],
-      };
-      for (const [scope, held] of Object.entries(scopeSets)) {
-        lacking[scope] = (await t.container.keys.create({ projectId: 'default', id: ID.unique(), name: `lacks ${scope}`, scopes: held, expire: null })).secret!;
-      }
+    // The same user id in both projects, with different emails.
+    await users.create({ userId: 'twin', email: 'twin-a@example.com', password: PASSWORD });
+    await usersB.create({ userId: 'twin', email: 'twin-b@example.com', password: PASSWORD });
+    twinA = await login('twin-a@example.com');
+    twinB = await login('twin-b@example.com', B, keyB);
 
-      const a = await users.create({ userId: 'alice', email: 'alice@example.com', password: PASSWORD, name: 'Alice' });
-      const aliceSession = await login('alice@example.com');
-      const jwt = (await new Account(t.withSession(aliceSession.secret)).createJWT({})).jwt;
-      alice = { id: a.$id, ...aliceSession, jwt };
+    const platform = await call('POST', '/project/platforms/web', { headers: { 'x-appwrite-key': t.apiKey }, json: { platformId: 'web1', name: 'Web', hostname: 'app.example.com' } });
+    assert.equal(platform.status, 201, platform.text);
+    platformId = platform.json.$id;
+    const evil = await call('POST', '/project/platforms/web', { project: B, headers: { 'x-appwrite-key': keyB }, json: { platformId: 'evil', name: 'Evil', hostname: 'evil.example' } });
+    assert.equal(evil.status, 201, evil.text);
 
-      const v = await users.create({ userId: 'victim', email: 'victim@example.com', password: PASSWORD, name: 'Victim' });
-      const vs = await login('victim@example.com');
-      const target = await users.createTarget({ userId: v.$id, targetId: 'vtarget', providerType: 'push' as any, identifier: 'device-token-1' });
-      victim = { id: v.$id, sessionId: vs.sessionId, targetId: target.$id };
+    // Warm every credential once, so reads that legitimately touch rows (accessedAt) are done.
+    for (const secret of [alice.secret, twinA.secret]) assert.equal((await call('GET', '/account', { headers: { 'x-appwrite-session': secret } })).status, 200);
+    assert.equal((await call('GET', '/account', { project: B, headers: { 'x-appwrite-session': twinB.secret } })).status, 200);
+  });
+  after(async () => t?.close());
 
-      // The same user id in both projects, with different emails.
-      await users.create({ userId: 'twin', email: 'twin-a@example.com', password: PASSWORD });
-      await usersB.create({ userId: 'twin', email: 'twin-b@example.com', password: PASSWORD });
-      twinA = await login('twin-a@example.com');
-      twinB = await login('twin-b@example.com', B, keyB);
-
-      const platform = await call('POST', '/project/platforms/web', { headers: { 'x-appwrite-key': t.apiKey }, json: { platformId: 'web1', name: 'Web', hostname: 'app.example.com' } });
-      assert.equal(platform.status, 201, platform.text);
-      platformId = platform.json.$id;
-      const evil = await call('POST', '/project/platforms/web', { project: B, headers: { 'x-appwrite-key': keyB }, json: { platformId: 'evil', name: 'Evil', hostname: 'evil.example' } });
-      assert.equal(evil.status, 201, evil.text);
-
-      // Warm every credential once, so reads that legitimately touch rows (accessedAt) are done.
-      for (const secret of [alice.secret, twinA.secret]) assert.equal((await call('GET', '/account', { headers: { 'x-appwrite-session': secret } })).status, 200);
-      assert.equal((await call('GET', '/account', { project: B, headers: { 'x-appwrite-session': twinB.secret } })).status, 200);
-    });
-    after(async () => t?.close());
-
-    describe('cross-project isolation', () => {
-      it("project A's session, JWT and key are nobody in project B, through the SDK", async () => {
-        const before = await snapshot(t);
-        // A's session was just used in A, so it is in the session cache: B must still refuse it.
-        assert.equal((await new Account(t.withSession(alice.secret)).get()).$id, 'alice');
-        await expectError(new Account(client(B).setSession(alice.secret)).get(), 401, 'general_unauthorized_scope');
-        await expectError(new Account(client(B).setSession(twinA.secret)).get(), 401, 'general_unauthorized_scope');
-        await expectError(new Account(client(B).setJWT(alice.jwt)).get(), 401, 'user_jwt_invalid', /Project mismatch/);
-        await expectError(new Users(client(B).setKey(t.apiKey)).list({}), 401, 'user_unauthorized');
-        await expectError(new Users(client(B).setKey(t.apiKey)).updateName({ userId: 'twin', name: 'pwned' }), 401, 'user_unauthorized');
-        await expectError(new Account(client(B).setSession(alice.secret)).updateName({ name: 'pwned' }), 401, 'general_unauthorized_scope');
-        await expectError(new Account(client(B).setSession(twinA.secret)).deleteSessions(), 401, 'general_unauthorized_scope');
-        assert.deepEqual(await snapshot(t), before);
-      });
-
-      it("a key of A naming B in the query string while its header says A is refused", async () => {
-        const before = await snapshot(t);
-        refused(await call('GET', `/users?project=${B}`, { headers: { 'x-appwrite-key': t.apiKey } }), 403, 'project_id_missing', 'query');
-        refused(await call('PATCH', '/users/twin/name', { headers: { 'x-appwrite-key': t.apiKey }, json: { project: B, name: 'pwned' } }), 403, 'project_id_missing', 'body');
-        assert.deepEqual(await snapshot(t), before);
-      });
-
-      it("cookies named for B carrying A's secret, and fallback cookies mixing projects, are guests", async () => {
-        const before = await snapshot(t);
-        const attempts: Record<string, string>[] = [
-          { cookie: `a_session_${B}=${twinA.secret}` },
-          { cookie: `a_session_${B}_legacy=${twinA.secret}` },
-          { cookie: `a_session_default=${twinA.secret}` },
-          { 'x-fallback-cookies': JSON.stringify({ a_session_default: twinA.secret }) },
-          { 'x-fallback-cookies': JSON.stringify({ [`a_session_${B}`]: twinA.secret, a_session_default: twinA.secret }) },
-          { 'x-fallback-cookies': JSON.stringify([{ [`a_session_${B}`]: twinB.secret }]) },
-        ];
-        for (const headers of attempts) {
-          refused(await call('GET', '/account', { project: B, headers }), 401, 'general_unauthorized_scope', JSON.stringify(headers));
-          refused(await call('DELETE', '/account/sessions', { project: B, headers }), 401, 'general_unauthorized_scope', JSON.stringify(headers));
-        }
-        // The same mechanisms do carry B's own session: the refusals above are about the project.
-        const own = await call('GET', '/account', { project: B, headers: { 'x-fallback-cookies': JSON.stringify({ [`a_session_${B}`]: twinB.secret, a_session_default: twinA.secret }) } });
-        assert.equal(own.status, 200);
-        assert.equal(own.json.email, 'twin-b@example.com');
-        const cookie = await call('GET', '/account', { project: B, headers: { cookie: `a_session_default=${twinA.secret}; a_session_${B}=${twinB.secret}` } });
-        assert.equal(cookie.json.email, 'twin-b@example.com');
-        assert.deepEqual(await snapshot(t), before);
-      });
-
-      it("A's user, session and target ids are unknown to B's key", async () => {
-        const before = await snapshot(t);
-        const asB = (method: string, path: string, json?: unknown) => call(method, path, { project: B, headers: { 'x-appwrite-key': keyB }, json });
-        refused(await asB('GET', `/users/${victim.id}`), 404, 'user_not_found', 'get');
-        refused(await asB('PATCH', `/users/${victim.id}/name`, { name: 'pwned' }), 404, 'user_not_found', 'name');
-        refused(await asB('PATCH', `/users/${victim.id}/password`, { password: 'pwned-password-1' }), 404, 'user_not_found', 'password');
-        refused(await asB('PATCH', `/users/${victim.id}/status`, { status: false }), 404, 'user_not_found', 'status');
-        refused(await asB('DELETE', `/users/${victim.id}`), 404, 'user_not_found', 'delete');
-        refused(await asB('GET', `/users/${victim.id}/sessions`), 404, 'user_not_found', 'sessions');
-        refused(await asB('POST', `/users/${victim.id}/sessions`), 404, 'user_not_found', 'mint session');
-        refused(await asB('DELETE', `/users/${victim.id}/sessions`), 404, 'user_not_found', 'end sessions');
-        refused(await asB('POST', `/users/${victim.id}/tokens`, {}), 404, 'user_not_found', 'token');
-        refused(await asB('POST', `/users/${victim.id}/jwts`, {}), 404, 'user_not_found', 'jwt');
-        refused(await asB('GET', `/users/${victim.id}/targets/${victim.targetId}`), 404, 'user_not_found', 'target');
-        refused(await asB('GET', `/project/platforms/${platformId}`), 404, 'platform_not_found', 'platform');
-        refused(await asB('DELETE', `/project/platforms/${platformId}`), 404, 'platform_not_found', 'delete platform');
-        // The twin exists in both: B's key acts on B's twin only, never on A's sessions.
-        refused(await asB('DELETE', `/users/twin/sessions/${victim.sessionId}`), 404, 'user_session_not_found', 'A session under B twin');
-        const list = await usersB.list({ queries: [Query.equal('email', 'victim@example.com')] });
-        assert.equal(list.total, 0);
-        const search = await usersB.list({ search: 'victim' });
-        assert.equal(search.total, 0);
-        assert.deepEqual(await snapshot(t), before);
-      });
-
-      it("a token of A's twin cannot be exchanged in B for B's twin", async () => {
-        const token = await users.createToken({ userId: 'twin' });
-        const before = await snapshot(t);
-        await expectError(new Account(client(B)).createSession({ userId: 'twin', secret: token.secret }), 401, 'user_invalid_token');
-        assert.deepEqual(await snapshot(t), before);
-        // Still good where it was issued (so the refusal above was about the project).
-        const session = await new Account(client()).createSession({ userId: 'twin', secret: token.secret });
-        assert.equal(session.userId, 'twin');
-      });
-
-      it("an origin allowed in B cannot act in A by naming A in the body or query", async () => {
-        const before = await snapshot(t);
-        const origin = { origin: 'https://evil.example' };
-        refused(
-          await call('POST', '/account/sessions/email', { project: B, headers: origin, json: { project: 'default', email: 'alice@example.com', password: PASSWORD } }),
-          403, 'general_unknown_origin', 'body project',
-        );
-        refused(await call('GET', '/account?project=default', { project: B, headers: { ...origin, cookie: `a_session_default=${alice.secret}` } }), 403, 'general_unknown_origin', 'query project');
-        assert.deepEqual(await snapshot(t), before);
-        const inB = await call('GET', '/account', { project: B, headers: { ...origin, 'x-appwrite-session': twinB.secret } });
-        assert.equal(inB.status, 200, 'the origin is one of B');
-        assert.equal(inB.headers.get('access-control-allow-origin'), 'https://evil.example');
-      });
+  describe('cross-project isolation', () => {
+    it("project A's session, JWT and key are nobody in project B, through the SDK", async () => {
+      const before = await snapshot(t);
+      // A's session was just used in A, so it is in the session cache: B must still refuse it.
+      assert.equal((await new Account(t.withSession(alice.secret)).get()).$id, 'alice');
+      await expectError(new Account(client(B).setSession(alice.secret)).get(), 401, 'general_unauthorized_scope');
+      await expectError(new Account(client(B).setSession(twinA.secret)).get(), 401, 'general_unauthorized_scope');
+      await expectError(new Account(client(B).setJWT(alice.jwt)).get(), 401, 'user_jwt_invalid', /Project mismatch/);
+      await expectError(new Users(client(B).setKey(t.apiKey)).list({}), 401, 'user_unauthorized');
+      await expectError(new Users(client(B).setKey(t.apiKey)).updateName({ userId: 'twin', name: 'pwned' }), 401, 'user_unauthorized');
+      await expectError(new Account(client(B).setSession(alice.secret)).updateName({ name: 'pwned' }), 401, 'general_unauthorized_scope');
+      await expectError(new Account(client(B).setSession(twinA.secret)).deleteSessions(), 401, 'general_unauthorized_scope');
+      assert.deepEqual(await snapshot(t), before);
     });
 
-    describe('privilege: every route against every kind of caller', () => {
-      type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none';
-      /** Appwrite's scope label for each route (Modules/Users/Http/**, app/controllers/api/account.php); `destructive`: no positive probe. */
-      const ROUTES: { route: string; scope: Scope; body?: unknown; destructive?: boolean }[] = [
-        { route: 'GET /v1/health/version', scope: 'none' },
-        { route: 'GET /v1/ping', scope: 'global' },
-        { route: 'GET /v1/users', scope: 'users.read' },
-        { route: 'POST /v1/users', scope: 'users.write', body: { userId: 'intruder', email: 'intruder@example.com', password: PASSWORD } },
-        ...['argon2', 'bcrypt', 'md5', 'phpass', 'sha', 'scrypt', 'scrypt-modified'].map((alg) => ({
-          route: `POST /v1/users/${alg}`, scope: 'users.write' as Scope, body: { userId: 'intruder', email: 'intruder@example.com', password: 'hash' },
-        })),
-        { route: 'GET /v1/users/:userId', scope: 'users.read' },
-        { route: 'DELETE /v1/users/:userId', scope: 'users.write' },
-        { route: 'PATCH /v1/users/:userId/name', scope: 'users.write', body: { name: 'pwned' } },
-        { route: 'PATCH /v1/users/:userId/email', scope: 'users.write', body: { email: 'attacker@example.com' } },
-        { route: 'PATCH /v1/users/:userId/phone', scope: 'users.write', body: { number: '+15550000000' } },
-        { route: 'PATCH /v1/users/:userId/password', scope: 'users.write', body: { password: 'attacker-password' } },
-        { route: 'PATCH /v1/users/:userId/status', scope: 'users.write', body: { status: false } },
-        { route: 'PATCH /v1/users/:userId/verification', scope: 'users.write', body: { emailVerification: true } },
-        { route: 'PATCH /v1/users/:userId/verification/phone', scope: 'users.write', body: { phoneVerification: true } },
-        { route: 'PATCH /v1/users/:userId/impersonator', scope: 'users.write', body: { impersonator: true } },
-        { route: 'PATCH /v1/users/:userId/mfa', scope: 'users.write', body: { mfa: true } },
-        { route: 'PUT /v1/users/:userId/labels', scope: 'users.write', body: { labels: ['admin'] } },
-        { route: 'GET /v1/users/:userId/prefs', scope: 'users.read' },
-        { route: 'PATCH /v1/users/:userId/prefs', scope: 'users.write', body: { prefs: { role: 'admin' } } },
-        { route: 'POST /v1/users/:userId/jwts', scope: 'users.write', body: {} },
-        { route: 'POST /v1/users/:userId/tokens', scope: 'users.write', body: {} },
-        { route: 'GET /v1/users/:userId/sessions', scope: 'users.read' },
-        { route: 'POST /v1/users/:userId/sessions', scope: 'users.write' },
-        { route: 'DELETE /v1/users/:userId/sessions', scope: 'users.write' },
-        { route: 'DELETE /v1/users/:userId/sessions/:sessionId', scope: 'users.write' },
-        { route: 'GET /v1/users/:userId/targets', scope: 'users.read' },
-        { route: 'POST /v1/users/:userId/targets', scope: 'users.write', body: { targetId: 'evil', providerType: 'email', identifier: 'attacker@example.com' } },
-        { route: 'GET /v1/users/:userId/targets/:targetId', scope: 'users.read' },
-        { route: 'PATCH /v1/users/:userId/targets/:targetId', scope: 'users.write', body: { identifier: 'attacker-device' } },
-        { route: 'DELETE /v1/users/:userId/targets/:targetId', scope: 'users.write' },
-        { route: 'GET /v1/project/platforms', scope: 'platforms.read' },
-        { route: 'GET /v1/project/platforms/:platformId', scope: 'platforms.read' },
-        { route: 'DELETE /v1/project/platforms/:platformId', scope: 'platforms.write' },
-        { route: 'POST /v1/project/platforms/web', scope: 'platforms.write', body: { platformId: 'evil2', name: 'Evil', hostname: 'attacker.example' } },
-        { route: 'PUT /v1/project/platforms/web/:platformId', scope: 'platforms.write', body: { name: 'Evil', hostname: 'attacker.example' } },
-        ...(['android', 'apple', 'linux', 'windows'] as const).flatMap((type) => [
-          { route: `POST /v1/project/platforms/${type}`, scope: 'platforms.write' as Scope, body: { platformId: 'evil3', name: 'Evil' } },
-          { route: `PUT /v1/project/platforms/${type}/:platformId`, scope: 'platforms.write' as Scope, body: { name: 'Evil' } },
-        ]),
-        { route: 'GET /v1/project/keys', scope: 'keys.read' },
-        { route: 'GET /v1/project/keys/:keyId', scope: 'keys.read' },
-        { route: 'POST /v1/project/keys', scope: 'keys.write', body: { keyId: 'evil', name: 'Evil', scopes: ['users.read'] } },
-        { route: 'PUT /v1/project/keys/:keyId', scope: 'keys.write', body: { name: 'Evil', scopes: ['users.read', 'users.write', 'keys.read', 'keys.write'] } },
-        { route: 'DELETE /v1/project/keys/:keyId', scope: 'keys.write' },
-        { route: 'POST /v1/account', scope: 'sessions.write', body: { userId: 'intruder', email: 'intruder@example.com', password: PASSWORD } },
-        { route: 'POST /v1/account/sessions', scope: 'sessions.write', body: { email: 'victim@example.com', password: PASSWORD } },
-        { route: 'POST /v1/account/sessions/email', scope: 'sessions.write', body: { email: 'victim@example.com', password: PASSWORD } },
-        { route: 'POST /v1/account/sessions/anonymous', scope: 'sessions.write', destructive: true },
-        { route: 'POST /v1/account/sessions/token', scope: 'sessions.write', body: { userId: 'victim', secret: '123456' } },
-        { route: 'PUT /v1/account/sessions/magic-url', scope: 'sessions.write', body: { userId: 'victim', secret: '123456' } },
-        { route: 'PUT /v1/account/sessions/phone', scope: 'sessions.write', body: { userId: 'victim', secret: '123456' } },
-        { route: 'GET /v1/account', scope: 'account' },
-        { route: 'GET /v1/account/prefs', scope: 'account' },
-        { route: 'PATCH /v1/account/prefs', scope: 'account', body: { prefs: { role: 'admin' } } },
-        { route: 'PATCH /v1/account/name', scope: 'account', body: { name: 'pwned' } },
-        { route: 'PATCH /v1/account/password', scope: 'account', body: { password: 'attacker-password', oldPassword: PASSWORD } },
-        { route: 'PATCH /v1/account/email', scope: 'account', body: { email: 'attacker@example.com', password: PASSWORD } },
-        { route: 'PATCH /v1/account/phone', scope: 'account', body: { phone: '+15550000001', password: PASSWORD } },
-        { route: 'PATCH /v1/account/status', scope: 'account', destructive: true },
-        { route: 'GET /v1/account/sessions', scope: 'account' },
-        { route: 'DELETE /v1/account/sessions', scope: 'account', destructive: true },
-        { route: 'GET /v1/account/sessions/:sessionId', scope: 'account' },
-        { route: 'PATCH /v1/account/sessions/:sessionId', scope: 'account' },
-        { route: 'DELETE /v1/account/sessions/:sessionId', scope: 'account' },
-        { route: 'POST /v1/account/jwts', scope: 'account', body: {} },
-        { route: 'POST /v1/account/jwt', scope: 'account', body: {} },
+    it("a key of A naming B in the query string while its header says A is refused", async () => {
+      const before = await snapshot(t);
+      refused(await call('GET', `/users?project=${B}`, { headers: { 'x-appwrite-key': t.apiKey } }), 403, 'project_id_missing', 'query');
+      refused(await call('PATCH', '/users/twin/name', { headers: { 'x-appwrite-key': t.apiKey }, json: { project: B, name: 'pwned' } }), 403, 'project_id_missing', 'body');
+      assert.deepEqual(await snapshot(t), before);
+    });
+
+    it("cookies named for B carrying A's secret, and fallback cookies mixing projects, are guests", async () => {
+      const before = await snapshot(t);
+      const attempts: Record<string, string>[] = [
+        { cookie: `a_session_${B}=${twinA.secret}` },
+        { cookie: `a_session_${B}_legacy=${twinA.secret}` },
+        { cookie: `a_session_default=${twinA.secret}` },
+        { 'x-fallback-cookies': JSON.stringify({ a_session_default: twinA.secret }) },
+        { 'x-fallback-cookies': JSON.stringify({ [`a_session_${B}`]: twinA.secret, a_session_default: twinA.secret }) },
+        { 'x-fallback-cookies': JSON.stringify([{ [`a_session_${B}`]: twinB.secret }]) },
       ];
-
-      const fill = (path: string, ids: Record<string, string>) => path.replace(/:(\w+)/g, (_, name: string) => ids[name]);
-
-      it('the table covers every route the app serves', async () => {
-        const app = await buildApp(t.container);
-        await app.ready();
-        const served = servedRoutes(app.printRoutes({ commonPrefix: false }));
-        await app.close();
-        assert.ok(served.length > 50, `parsed ${served.length} routes`);
-        assert.deepEqual(served, ROUTES.map((r) => r.route).sort(), 'a new route needs a row (and a privilege decision) here');
-      });
-
-      it("guests, sessions, JWTs and keys lacking the scope are refused every route outside their scope, and nothing changes", async () => {
-        const before = await snapshot(t);
-        // keyId: the full-scope default key, the one an attacker would most like to change or delete.
-        const ids = { userId: victim.id, sessionId: victim.sessionId, targetId: victim.targetId, platformId, keyId: 'default' };
-        const callers: Record<string, Record<string, string>> = {
-          guest: {},
-          session: { 'x-appwrite-session': alice.secret },
-          cookie: { cookie: `a_session_default=${alice.secret}` },
-          jwt: { 'x-appwrite-jwt': alice.jwt },
-        };
-        let checked = 0;
-        for (const { route, scope, body } of ROUTES) {
-          const [method, path] = route.split(' ');
-          const url = fill(path, ids).slice('/v1'.length);
-          const json = body ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
-          const attempt = (who: string, headers: Record<string, string>) => call(method, url, { headers, json }).then((r) => ({ who, r }));
-          const attempts: Promise<{ who: string; r: Reply }>[] = [];
-          if (scope.startsWith('users.') || scope.startsWith('platforms.') || scope.startsWith('keys.')) {
-            for (const [who, headers] of Object.entries(callers)) attempts.push(attempt(who, headers));
-            attempts.push(attempt(`key lacking ${scope}`, { 'x-appwrite-key': lacking[scope] }));
-          } else if (scope === 'account') {
-            attempts.push(attempt('guest', {}));
-            // A key never holds `account`, not even one with every other scope; nor does a key next to a session act as that user.
-            attempts.push(attempt('full key', { 'x-appwrite-key': t.apiKey }));
-            attempts.push(attempt('key with a session', { 'x-appwrite-key': lacking.account, 'x-appwrite-session': alice.secret }));
-          } else if (scope === 'sessions.write') {
-            attempts.push(attempt('key lacking sessions.write', { 'x-appwrite-key': lacking['sessions.write'] }));
-          }
-          for (const { who, r } of await Promise.all(attempts)) {
-            refused(r, 401, 'general_unauthorized_scope', `${who} on ${route}`);
-            checked++;
-          }
-        }
-        assert.ok(checked > 200, `${checked} refusals checked`);
-        assert.deepEqual(await snapshot(t), before);
-      });
-
-      it("signed-in callers cannot open another session for anyone (the session group)", async () => {
-        const before = await snapshot(t);
-        for (const { route, scope, body } of ROUTES.filter((r) => r.scope === 'sessions.write' && r.route !== 'POST /v1/account')) {
-          const [method, path] = route.split(' ');
-          for (const headers of [{ 'x-appwrite-session': alice.secret }, { 'x-appwrite-jwt': alice.jwt }] as Record<string, string>[]) {
-            const r = await call(method, path.slice(3), { headers, json: body ?? {} });
-            refused(r, 401, 'user_session_already_exists', `${Object.keys(headers)[0]} on ${route} (${scope})`);
-          }
-        }
-        assert.deepEqual(await snapshot(t), before);
-      });
-
-      it('the caller each route is meant for gets past the scope check (so the refusals above can fail)', async () => {
-        const nobody = { userId: 'nobody', sessionId: 'nosession', targetId: 'notarget', platformId: 'noplatform', keyId: 'nokey' };
-        // A key holding the other half of the route's read/write pair: enough to pass, and nothing more.
-        const otherHalf: Record<string, string> = {
-          'users.read': 'users.write', 'users.write': 'users.read', 'platforms.read': 'platforms.write', 'platforms.write': 'platforms.read',
-          'keys.read': 'keys.write', 'keys.write': 'keys.read',
-        };
-        for (const { route, scope, destructive } of ROUTES) {
-          if (destructive) continue;
-          const [method, path] = route.split(' ');
-          const url = fill(path, nobody).slice('/v1'.length);
-          // An empty body or unknown ids: the route answers 2xx, 400 or 404, never the scope refusal.
-          const json = method === 'GET' || method === 'DELETE' ? undefined : {};
-          const headers: Record<string, string> =
-            scope === 'account' ? { 'x-appwrite-session': alice.secret }
-            : scope === 'sessions.write' || scope === 'global' || scope === 'none' ? {}
-            : { 'x-appwrite-key': lacking[otherHalf[scope]] };
-          const r = await call(method, url, { headers, json });
-          assert.notEqual(r.type, 'general_unauthorized_scope', `${route}: ${r.text.slice(0, 200)}`);
-          assert.ok(r.status < 500, `${route}: ${r.status} ${r.text.slice(0, 200)}`);
-        }
-      });
-
-      it("a signed-in user naming another user's session or target gets a 404 and changes nothing", async () => {
-        const before = await snapshot(t);
-        for (const headers of [{ 'x-appwrite-session': alice.secret }, { 'x-appwrite-jwt': alice.jwt }] as Record<string, string>[]) {
-          for (const method of ['GET', 'PATCH', 'DELETE']) {
-            refused(await call(method, `/account/sessions/${victim.sessionId}`, { headers }), 404, 'user_session_not_found', `${method} victim session`);
-          }
-        }
-        // Under a key, a target id only resolves under its own user.
-        for (const method of ['GET', 'PATCH', 'DELETE']) {
-          const r = await call(method, `/users/alice/targets/${victim.targetId}`, { headers: { 'x-appwrite-key': t.apiKey }, json: method === 'PATCH' ? { identifier: 'x' } : undefined });
-          refused(r, 404, 'user_target_not_found', `${method} target under another user`);
-        }
-        assert.deepEqual(await snapshot(t), before);
-      });
-
-      it('impersonation headers from a user who is no impersonator act as nobody else', async () => {
-        for (const header of ['x-appwrite-impersonate-user-id', 'x-appwrite-impersonate-user-email', 'x-appwrite-user']) {
-          const value = header.endsWith('email') ? 'victim@example.com' : victim.id;
-          const r = await call('GET', '/account', { headers: { 'x-appwrite-session': alice.secret, [header]: value } });
-          assert.equal(r.json?.$id, 'alice', `${header}: ${r.text.slice(0, 200)}`);
-          refused(await call('GET', '/account', { headers: { [header]: value } }), 401, 'general_unauthorized_scope', `${header} alone`);
-        }
-      });
-
-      it('a key with only sessions.write may act on sessions of users (as Appwrite), and on nothing else of theirs', async () => {
-        const key = (await t.container.keys.create({ projectId: 'default', id: ID.unique(), name: 'sessions only', scopes: ['sessions.write'], expire: null })).secret!;
-        const before = await snapshot(t);
-        refused(await call('GET', `/users/${victim.id}`, { headers: { 'x-appwrite-key': key } }), 401, 'general_unauthorized_scope', 'read user');
-        refused(await call('GET', `/users/${victim.id}/sessions`, { headers: { 'x-appwrite-key': key } }), 401, 'general_unauthorized_scope', 'list sessions');
-        refused(await call('POST', `/users/${victim.id}/tokens`, { headers: { 'x-appwrite-key': key }, json: {} }), 401, 'general_unauthorized_scope', 'token');
-        refused(await call('POST', `/users/${victim.id}/jwts`, { headers: { 'x-appwrite-key': key }, json: {} }), 401, 'general_unauthorized_scope', 'jwt');
-        assert.deepEqual(await snapshot(t), before);
-        const minted = await call('POST', '/users/nobody/sessions', { headers: { 'x-appwrite-key': key } });
-        refused(minted, 404, 'user_not_found', 'past the gate');
-      });
+      for (const headers of attempts) {
+        refused(await call('GET', '/account', { project: B, headers }), 401, 'general_unauthorized_scope', JSON.stringify(headers));
+        refused(await call('DELETE', '/account/sessions', { project: B, headers }), 401, 'general_unauthorized_scope', JSON.stringify(headers));
+      }
+      // The same mechanisms do carry B's own session: the refusals above are about the project.
+      const own = await call('GET', '/account', { project: B, headers: { 'x-fallback-cookies': JSON.stringify({ [`a_session_${B}`]: twinB.secret, a_session_default: twinA.secret }) } });
+      assert.equal(own.status, 200);
+      assert.equal(own.json.email, 'twin-b@example.com');
+      const cookie = await call('GET', '/account', { project: B, headers: { cookie: `a_session_default=${twinA.secret}; a_session_${B}=${twinB.secret}` } });
+      assert.equal(cookie.json.email, 'twin-b@example.com');
+      assert.deepEqual(await snapshot(t), before);
     });
 
-    describe('secrets in responses', () => {
-      it('account responses carry no password hash, and session lists no secrets, for sessions and JWTs', async () => {
-        const stored = await t.container.db.selectFrom('users').select(['password']).where('id', '=', 'alice').where('project_id', '=', 'default').executeTakeFirstOrThrow();
-        assert.match(stored.password!, /^\$argon2id\$/);
-        for (const headers of [{ 'x-appwrite-session': alice.secret }, { 'x-appwrite-jwt': alice.jwt }] as Record<string, string>[]) {
-          for (const path of ['/account', '/account/prefs', '/account/sessions', `/account/sessions/${alice.sessionId}`]) {
-            const r = await call('GET', path, { headers });
-            assert.equal(r.status, 200, `${path}: ${r.text}`);
-            assert.ok(!r.text.includes(stored.password!), `${path} leaks the hash`);
-            assert.ok(!r.text.includes('$argon2'), `${path}: ${r.text.slice(0, 300)}`);
-            const fields = keysDeep(r.json);
-            for (const hidden of ['password', 'hash', 'hashOptions']) assert.ok(!fields.has(hidden), `${path} has a ${hidden} field`);
-          }
-          const sessions = (await call('GET', '/account/sessions', { headers })).json.sessions as { secret: string }[];
-          assert.ok(sessions.length > 0);
-          assert.ok(sessions.every((s) => s.secret === ''), 'listed sessions carry no secret');
-        }
-      });
-
-      it('a client login gets its secret only as a cookie; a key caller gets it in the body, as Appwrite', async () => {
-        await users.create({ userId: ID.unique(), email: 'secrets@example.com', password: PASSWORD });
-        const guest = await call('POST', '/account/sessions/email', { json: { email: 'secrets@example.com', password: PASSWORD } });
-        assert.equal(guest.status, 201);
-        assert.equal(guest.json.secret, '');
-        const cookie = guest.headers.getSetCookie().find((c) => c.startsWith('a_session_default='))!;
-        const value = decodeURIComponent(cookie.split(';')[0].split('=').slice(1).join('='));
-        assert.equal((await call('GET', '/account', { headers: { 'x-appwrite-session': value } })).json.email, 'secrets@example.com');
-
-        const token = await users.createToken({ userId: 'alice' });
-        assert.match(token.secret, /^[0-9a-f]{6}$/, 'a key caller receives the token secret');
-        const exchanged = await call('POST', '/account/sessions/token', { json: { userId: 'alice', secret: token.secret } });
-        assert.equal(exchanged.status, 201);
-        assert.equal(exchanged.json.secret, '');
-      });
-
-      it('no stored hash of a session, token or key secret appears in any response', async () => {
-        await users.createToken({ userId: 'victim' });
-        const db = t.container.db;
-        const hashes = [
-          ...(await db.selectFrom('sessions').select('secret_hash').execute()).map((r) => r.secret_hash),
-          ...(await db.selectFrom('tokens').select('secret_hash').execute()).map((r) => r.secret_hash),
-          ...(await db.selectFrom('keys').select('secret_hash').execute()).map((r) => r.secret_hash),
-        ];
-        assert.ok(hashes.length > 5);
-        const key = { 'x-appwrite-key': t.apiKey };
-        const texts = await Promise.all([
-          call('GET', '/users', { headers: key }),
-          call('GET', `/users/${victim.id}`, { headers: key }),
-          call('GET', `/users/${victim.id}/sessions`, { headers: key }),
-          call('GET', `/users/${victim.id}/targets`, { headers: key }),
-          call('POST', `/users/${victim.id}/tokens`, { headers: key, json: {} }),
-          call('POST', `/users/${victim.id}/sessions`, { headers: key }),
-          call('GET', '/project/platforms', { headers: key }),
-          call('GET', '/account', { headers: { 'x-appwrite-session': alice.secret } }),
-          call('GET', '/account/sessions', { headers: { 'x-appwrite-session': alice.secret } }),
-        ]);
-        for (const r of texts) {
-          assert.ok(r.status < 300, r.text);
-          for (const h of hashes) assert.ok(!r.text.includes(h), `a stored hash leaked: ${r.text.slice(0, 200)}`);
-        }
-      });
-
-      it('login failures look the same whether the email exists, has no password, or is blocked', async () => {
-        await users.create({ userId: ID.unique(), email: 'nopassword@example.com' });
-        const blocked = await users.create({ userId: ID.unique(), email: 'blocked-login@example.com', password: PASSWORD });
-        await users.updateStatus({ userId: blocked.$id, status: false });
-        const attempts = [
-          { email: 'nobody-here@example.com', password: PASSWORD },
-          { email: 'alice@example.com', password: 'wrong-password-1' },
-          { email: 'ALICE@example.com', password: 'wrong-password-1' },
-          { email: 'nopassword@example.com', password: PASSWORD },
-          { email: 'blocked-login@example.com', password: 'wrong-password-1' },
-        ];
-        const before = await snapshot(t);
-        const answers = await Promise.all(attempts.map((json) => call('POST', '/account/sessions/email', { json })));
-        for (const r of answers) assert.deepEqual([r.status, r.type, r.json.message], [401, 'user_invalid_credentials', 'Invalid credentials. Please check the email and password.']);
-        assert.deepEqual(await snapshot(t), before);
-        // Only the right password reveals the block.
-        refused(await call('POST', '/account/sessions/email', { json: { email: 'blocked-login@example.com', password: PASSWORD } }), 403, 'user_blocked', 'right password');
-      });
-
-      it('token exchange failures look the same for an unknown user and a wrong secret', async () => {
-        const before = await snapshot(t);
-        const answers = await Promise.all([
-          call('POST', '/account/sessions/token', { json: { userId: 'nobody', secret: '123456' } }),
-          call('POST', '/account/sessions/token', { json: { userId: 'alice', secret: '123456' } }),
-        ]);
-        for (const r of answers) assert.deepEqual([r.status, r.type, r.json.message], [401, 'user_invalid_token', 'Invalid token passed in the request.']);
-        assert.deepEqual(await snapshot(t), before);
-      });
+    it("A's user, session and target ids are unknown to B's key", async () => {
+      const before = await snapshot(t);
+      const asB = (method: string, path: string, json?: unknown) => call(method, path, { project: B, headers: { 'x-appwrite-key': keyB }, json });
+      refused(await asB('GET', `/users/${victim.id}`), 404, 'user_not_found', 'get');
+      refused(await asB('PATCH', `/users/${victim.id}/name`, { name: 'pwned' }), 404, 'user_not_found', 'name');
+      refused(await asB('PATCH', `/users/${victim.id}/password`, { password: 'pwned-password-1' }), 404, 'user_not_found', 'password');
+      refused(await asB('PATCH', `/users/${victim.id}/status`, { status: false }), 404, 'user_not_found', 'status');
+      refused(await asB('DELETE', `/users/${victim.id}`), 404, 'user_not_found', 'delete');
+      refused(await asB('GET', `/users/${victim.id}/sessions`), 404, 'user_not_found', 'sessions');
+      refused(await asB('POST', `/users/${victim.id}/sessions`), 404, 'user_not_found', 'mint session');
+      refused(await asB('DELETE', `/users/${victim.id}/sessions`), 404, 'user_not_found', 'end sessions');
+      refused(await asB('POST', `/users/${victim.id}/tokens`, {}), 404, 'user_not_found', 'token');
+      refused(await asB('POST', `/users/${victim.id}/jwts`, {}), 404, 'user_not_found', 'jwt');
+      refused(await asB('GET', `/users/${victim.id}/targets/${victim.targetId}`), 404, 'user_not_found', 'target');
+      refused(await asB('GET', `/project/platforms/${platformId}`), 404, 'platform_not_found', 'platform');
+      refused(await asB('DELETE', `/project/platforms/${platformId}`), 404, 'platform_not_found', 'delete platform');
+      // The twin exists in both: B's key acts on B's twin only, never on A's sessions.
+      refused(await asB('DELETE', `/users/twin/sessions/${victim.sessionId}`), 404, 'user_session_not_found', 'A session under B twin');
+      const list = await usersB.list({ queries: [Query.equal('email', 'victim@example.com')] });
+      assert.equal(list.total, 0);
+      const search = await usersB.list({ search: 'victim' });
+      assert.equal(search.total, 0);
+      assert.deepEqual(await snapshot(t), before);
     });
 
-    describe('injection and hostile parsing', () => {
-      const key = () => ({ 'x-appwrite-key': t.apiKey });
-      const q = (...queries: string[]) => queries.map((x, i) => `queries[${i}]=${encodeURIComponent(x)}`).join('&');
-
-      it('SQL in query attributes is a 400, in values and search it is literal data', async () => {
-        const before = await snapshot(t);
-        for (const attribute of ["email' OR '1'='1", 'email; DROP TABLE users; --', 'email) OR (1=1', 'password', 'secret_hash', 'project_id', '__proto__', 'constructor']) {
-          const r = await call('GET', `/users?${q(JSON.stringify({ method: 'equal', attribute, values: ['x'] }))}`, { headers: key() });
-          refused(r, 400, 'general_argument_invalid', attribute);
-        }
-        const literal = async (query: string) => {
-          const r = await call('GET', `/users?${query}`, { headers: key() });
-          assert.equal(r.status, 200, r.text);
-          return r.json.total as number;
-        };
-        assert.equal(await literal(q(JSON.stringify({ method: 'equal', attribute: 'email', values: ["' OR '1'='1"] }))), 0);
-        assert.equal(await literal(q(JSON.stringify({ method: 'startsWith', attribute: 'email', values: ['%'] }))), 0, '% is no wildcard');
-        assert.equal(await literal(q(JSON.stringify({ method: 'endsWith', attribute: 'email', values: ['_'] }))), 0, '_ is no wildcard');
-        assert.equal(await literal(q(JSON.stringify({ method: 'contains', attribute: 'labels', values: ['"]%'] }))), 0);
-        assert.equal(await literal(`search=${encodeURIComponent("%' OR 1=1 --")}`), 0);
-        assert.equal(await literal(`search=${encodeURIComponent('%')}`), 0);
-        assert.equal(await literal(`search=${encodeURIComponent('_')}`), 0);
-        assert.equal(await literal(`search=${encodeURIComponent('\\')}`), 0);
-        assert.ok((await literal(`search=alice`)) >= 1, 'search itself works');
-        assert.deepEqual(await snapshot(t), before);
-      });
-
-      it('huge, negative and fractional limits and offsets are a 400 or an empty page, never a 500', async () => {
-        const cases: [string, number][] = [
-          [JSON.stringify({ method: 'limit', values: [1e20] }), 400],
-          [JSON.stringify({ method: 'limit', values: [-1] }), 400],
-          [JSON.stringify({ method: 'limit', values: [1.5] }), 400],
-          [JSON.stringify({ method: 'limit', values: ['99999999999999999999999'] }), 400],
-          [JSON.stringify({ method: 'offset', values: [1e300] }), 400],
-          [JSON.stringify({ method: 'offset', values: [-5] }), 400],
-          [JSON.stringify({ method: 'offset', values: [Number.MAX_SAFE_INTEGER] }), 200],
-          [JSON.stringify({ method: 'greaterThan', attribute: '$sequence', values: [2 ** 63] }), 400],
-          [JSON.stringify({ method: 'greaterThan', attribute: '$createdAt', values: ['+275760-09-13T00:00:00.000Z'] }), 200],
-          [JSON.stringify({ method: 'cursorAfter', values: ["x' OR 1=1"] }), 400],
-        ];
-        for (const [query, status] of cases) {
-          const r = await call('GET', `/users?${q(query)}`, { headers: key() });
-          assert.equal(r.status, status, `${query}: ${r.text.slice(0, 200)}`);
-          if (status === 400) assert.equal(r.type, 'general_argument_invalid');
-          else assert.equal(r.json.users.length, 0);
-        }
-      });
-
-      it('path params with quotes, unicode, traversal and NULs are a 4xx and touch nothing', async () => {
-        const before = await snapshot(t);
-        for (const id of ["victim'--", 'victim"', 'vïctim', '..%2F..%2Fusers', '..', '.victim', 'victim%00', '%E2%80%AE', 'x'.repeat(37), 'a'.repeat(600), '%ZZ']) {
-          for (const [method, path, json] of [['GET', `/users/${id}`], ['PATCH', `/users/${id}/name`, { name: 'pwned' }], ['DELETE', `/users/${id}`], ['DELETE', `/account/sessions/${id}`]] as const) {
-            const headers = path.startsWith('/account') ? { 'x-appwrite-session': alice.secret } : key();
-            const r = await call(method, path, { headers, json });
-            assert.ok(r.status >= 400 && r.status < 500, `${method} ${path}: ${r.status} ${r.text.slice(0, 200)}`);
-            assert.ok(r.type, 'an Appwrite error body');
-          }
-        }
-        assert.deepEqual(await snapshot(t), before);
-      });
-
-      it('deeply nested JSON bodies are a 400, not a 500 (prefs, login params, the abuse key)', async () => {
-        const before = await snapshot(t);
-        const session = { 'x-appwrite-session': alice.secret };
-        for (const depth of [600, 100_000]) {
-          const arrays = '['.repeat(depth) + ']'.repeat(depth);
-          refused(await call('PATCH', '/account/prefs', { headers: session, body: `{"prefs":{"a":${arrays}}}` }), 400, 'general_argument_invalid', `prefs ${depth}`);
-          refused(await call('PATCH', `/users/${victim.id}/prefs`, { headers: key(), body: `{"prefs":{"a":${arrays}}}` }), 400, 'general_argument_invalid', `user prefs ${depth}`);
-          refused(await call('POST', '/account/sessions/email', { body: `{"email":${'['.repeat(depth)}"victim@example.com"${']'.repeat(depth)},"password":"${PASSWORD}"}` }), 400, 'general_argument_invalid', `email ${depth}`);
-          refused(await call('POST', '/account/sessions/token', { body: `{"userId":${arrays},"secret":"123456"}` }), 400, 'general_argument_invalid', `userId ${depth}`);
-        }
-        assert.deepEqual(await snapshot(t), before);
-        // Moderate nesting is data.
-        const nested = JSON.parse('{"a":'.repeat(100) + '1' + '}'.repeat(100));
-        const ok = await call('PATCH', '/account/prefs', { headers: session, json: { prefs: nested } });
-        assert.equal(ok.status, 200, ok.text.slice(0, 200));
-        assert.deepEqual((await call('GET', '/account/prefs', { headers: session })).json, nested);
-      });
-
-      it('deeply nested query strings and form bodies neither crash the process nor answer 500', async () => {
-        const deepQs = 'x' + '[0]'.repeat(5000) + '=1';
-        for (const path of [`/health/version?${deepQs}`, `/users?${deepQs}`, `/users?queries${'[0]'.repeat(5000)}=1`, `/account?${deepQs}`]) {
-          const r = await call('GET', path, { headers: key() });
-          assert.ok(r.status < 500, `${path.slice(0, 40)}: ${r.status} ${r.text.slice(0, 200)}`);
-        }
-        const before = await snapshot(t);
-        const form = await call('POST', '/account/sessions/email', {
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: `email${'[0]'.repeat(200_000)}=victim%40example.com&password=${PASSWORD}`,
-        });
-        refused(form, 400, 'general_argument_invalid', 'form');
-        assert.deepEqual(await snapshot(t), before);
-        assert.equal((await call('GET', '/health/version', { project: null })).status, 200, 'the server is still up');
-      });
-
-      it('NULs and megabyte values in pre-validation params (the abuse key) are a 400 on every backend', async () => {
-        const before = await snapshot(t);
-        refused(await call('POST', '/account/sessions/email', { json: { email: 'a\u0000b@example.com', password: PASSWORD } }), 400, 'general_argument_invalid', 'NUL email');
-        refused(await call('POST', '/account/sessions/token', { json: { userId: 'a\u0000b', secret: '123456' } }), 400, 'general_argument_invalid', 'NUL userId');
-        refused(await call('POST', '/account/sessions/email', { json: { email: 'x'.repeat(900_000), password: PASSWORD } }), 400, 'general_argument_invalid', 'huge email');
-        assert.deepEqual(await snapshot(t), before);
-        const keys = await t.container.db.selectFrom('rate_limits').select('key').execute();
-        assert.ok(keys.every((k) => k.key.length <= 128), 'counters are not keyed by raw param values');
-      });
-
-      it('__proto__, constructor and prototype in prefs round-trip as data and pollute nothing', async () => {
-        const session = { 'x-appwrite-session': alice.secret };
-        const text = '{"prefs":{"__proto__":{"polluted":"yes","isAdmin":true},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"x":1},"theme":"dark"}}';
-        const r = await call('PATCH', '/account/prefs', { headers: session, body: text });
-        assert.equal(r.status, 200, r.text);
-        const got = await call('GET', '/account/prefs', { headers: session });
-        assert.equal(got.text, JSON.stringify(JSON.parse(text).prefs), 'stored and returned literally');
-        assert.ok(Object.hasOwn(got.json, '__proto__'));
-        assert.equal(({} as any).polluted, undefined);
-        assert.equal(({} as any).isAdmin, undefined);
-        assert.equal((Object.prototype as any).polluted, undefined);
-        const viaKey = await call('PATCH', `/users/${alice.id}/prefs`, { headers: key(), body: text });
-        assert.equal(viaKey.status, 200);
-        assert.equal((await call('GET', `/users/${alice.id}/prefs`, { headers: key() })).text, got.text);
-        // The account still works as before.
-        assert.equal((await call('GET', '/account', { headers: session })).json.$id, 'alice');
-      });
-
-      it('__proto__ at the top of a body cannot smuggle params past validation', async () => {
-        const session = { 'x-appwrite-session': alice.secret };
-        const jwt = await call('POST', '/account/jwts', { headers: session, body: '{"__proto__":{"duration":999999}}' });
-        assert.equal(jwt.status, 201, jwt.text);
-        const claims = decodeJwt(jwt.json.jwt);
-        assert.equal(claims.exp - claims.iat, 900, 'the smuggled duration is ignored');
-        const bad = await call('POST', '/account/jwts', { headers: session, body: '{"__proto__":{"duration":"abc"}}' });
-        assert.equal(bad.status, 201, bad.text);
-
-        const created = await call('POST', '/users', {
-          headers: key(),
-          body: `{"userId":"smuggled","__proto__":{"name":"${'n'.repeat(500)}","email":"not-an-email","password":"x"},"constructor":{"prototype":{"email":"x"}}}`,
-        });
-        assert.equal(created.status, 201, created.text);
-        const row = await t.container.db.selectFrom('users').selectAll().where('project_id', '=', 'default').where('id', '=', 'smuggled').executeTakeFirstOrThrow();
-        assert.deepEqual([row.name, row.email, row.password], ['', null, null], 'nothing from __proto__ was stored');
-        const qs = await call('GET', `/users?__proto__[0]=x&__proto__=y&constructor[prototype]=z&${q(JSON.stringify({ method: 'limit', values: [1] }))}`, { headers: key() });
-        assert.equal(qs.status, 200, qs.text);
-        assert.equal(qs.json.users.length, 1);
-        assert.equal(({} as any)[0], undefined);
-      });
-
-      it('a Host header that is no hostname gets a host-only cookie, not a 500 after the session was written', async () => {
-        await users.create({ userId: 'henry', email: 'henry@example.com', password: PASSWORD });
-        const login = JSON.stringify({ email: 'henry@example.com', password: PASSWORD });
-        for (const host of ['a b.example.com', 'ex;ample.com', 'exa"mple.com', 'x,y.example.com', 'a..b', '[::1', 'evil.com;domain=.victim.com']) {
-          const sessionsBefore = (await t.container.db.selectFrom('sessions').select('id').execute()).length;
-          const line = await rawRequest(
-            t.endpoint,
-            `POST /v1/account/sessions/email HTTP/1.1\r\nHost: ${host}\r\nX-Appwrite-Project: default\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(login)}\r\n\r\n${login}`,
-          );
-          const sessionsAfter = (await t.container.db.selectFrom('sessions').select('id').execute()).length;
-          assert.ok(/^HTTP\/1\.1 (201|400)/.test(line), `${host}: ${line}`);
-          assert.equal(sessionsAfter - sessionsBefore, line.includes('201') ? 1 : 0, host);
-        }
-        // Through fetch too, reading the cookie: no Domain attribute.
-        const res = await fetch(`${t.endpoint}/account/sessions/anonymous`, { method: 'POST', headers: { 'x-appwrite-project': 'default', 'x-forwarded-host': 'a b' } });
-        assert.equal(res.status, 201);
-      });
-
-      it('CR/LF in header values, a project id built to inject cookie attributes and oversized headers are refused', async () => {
-        const before = await snapshot(t);
-        for (const header of ['User-Agent: a\nSet-Cookie: evil=1', 'X-Appwrite-Project: default\rSet-Cookie: evil=1', 'X-Appwrite-Session: a\u0000b']) {
-          const line = await rawRequest(t.endpoint, `POST /v1/account/sessions/anonymous HTTP/1.1\r\nHost: localhost\r\n${header}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-          assert.match(line, /^HTTP\/1\.1 400/, JSON.stringify(header));
-        }
-        for (const project of ['default;Domain=evil.com', 'default\tx', 'default=1', 'a_session_default', '../default']) {
-          const r = await call('POST', '/account/sessions/anonymous', { project });
-          refused(r, 404, 'project_not_found', project);
-          assert.equal(r.headers.get('set-cookie'), null);
-        }
-        const big = await rawRequest(t.endpoint, `GET /v1/account HTTP/1.1\r\nHost: localhost\r\nX-Appwrite-Project: default\r\nX-Appwrite-Session: ${'a'.repeat(20_000)}\r\nConnection: close\r\n\r\n`);
-        assert.match(big, /^HTTP\/1\.1 431/);
-        const cookies = await rawRequest(t.endpoint, `GET /v1/account HTTP/1.1\r\nHost: localhost\r\nX-Appwrite-Project: default\r\nCookie: ${Array.from({ length: 400 }, (_, i) => `c${i}=${'v'.repeat(60)}`).join('; ')}\r\nConnection: close\r\n\r\n`);
-        assert.match(cookies, /^HTTP\/1\.1 431/);
-        assert.deepEqual(await snapshot(t), before);
-        assert.equal((await call('GET', '/health/version', { project: null })).status, 200);
-      });
-
-      it('a hostile user agent is stored as literal data', async () => {
-        const ua = `"><script>alert(1)</script>'; DROP TABLE sessions; -- \u00ff`;
-        const res = await fetch(`${t.endpoint}/account/sessions/anonymous`, { method: 'POST', headers: { 'x-appwrite-project': 'default', 'user-agent': ua } });
-        assert.equal(res.status, 201);
-        const body = await res.json();
-        const row = await t.container.db.selectFrom('sessions').select('user_agent').where('id', '=', body.$id).executeTakeFirstOrThrow();
-        assert.equal(row.user_agent, ua, 'stored as received');
-        assert.ok((await t.container.db.selectFrom('sessions').select('id').execute()).length > 0, 'sessions survive');
-      });
-
-      it('X-Forwarded-For does not buy a fresh per-IP budget when no proxy is trusted', async () => {
-        const remaining: number[] = [];
-        for (let i = 0; i < 3; i++) {
-          const r = await call('POST', '/account', { headers: { 'x-forwarded-for': `203.0.113.${i + 1}` }, json: {} });
-          refused(r, 400, 'general_argument_invalid', 'empty sign-up');
-          remaining.push(Number(r.headers.get('x-ratelimit-remaining')));
-        }
-        assert.deepEqual(remaining, [remaining[0], remaining[0] - 1, remaining[0] - 2]);
-      });
+    it("a token of A's twin cannot be exchanged in B for B's twin", async () => {
+      const token = await users.createToken({ userId: 'twin' });
+      const before = await snapshot(t);
+      await expectError(new Account(client(B)).createSession({ userId: 'twin', secret: token.secret }), 401, 'user_invalid_token');
+      assert.deepEqual(await snapshot(t), before);
+      // Still good where it was issued (so the refusal above was about the project).
+      const session = await new Account(client()).createSession({ userId: 'twin', secret: token.secret });
+      assert.equal(session.userId, 'twin');
     });
 
-    describe('replay of ended credentials', () => {
-      it('a deleted session is refused at once, with its cookie and its JWT', async () => {
-        await users.create({ userId: 'dave', email: 'dave@example.com', password: PASSWORD });
-        const s = await login('dave@example.com');
-        const account = new Account(t.withSession(s.secret));
-        const jwt = (await account.createJWT({})).jwt;
-        assert.equal((await account.get()).$id, 'dave', 'cached now');
-        await account.deleteSession({ sessionId: 'current' });
-        await expectError(account.get(), 401, 'general_unauthorized_scope');
-        await expectError(new Account(t.withJwt(jwt)).get(), 401, 'general_unauthorized_scope');
-        refused(await call('GET', '/account', { headers: { cookie: `a_session_default=${s.secret}` } }), 401, 'general_unauthorized_scope', 'cookie');
-        refused(await call('POST', '/account/jwts', { headers: { 'x-appwrite-session': s.secret }, json: {} }), 401, 'general_unauthorized_scope', 'new JWT');
-
-        const s2 = await login('dave@example.com');
-        const account2 = new Account(t.withSession(s2.secret));
-        assert.equal((await account2.get()).$id, 'dave');
-        await users.deleteSession({ userId: 'dave', sessionId: s2.sessionId });
-        await expectError(account2.get(), 401, 'general_unauthorized_scope');
-      });
-
-      it('a blocked user is refused at once with session, JWT and password', async () => {
-        await users.create({ userId: 'mallory', email: 'mallory@example.com', password: PASSWORD });
-        const s = await login('mallory@example.com');
-        const account = new Account(t.withSession(s.secret));
-        const jwt = (await account.createJWT({})).jwt;
-        assert.equal((await account.get()).$id, 'mallory');
-        await users.updateStatus({ userId: 'mallory', status: false });
-        const before = await snapshot(t);
-        await expectError(account.get(), 403, 'user_blocked');
-        await expectError(account.updateName({ name: 'still here' }), 403, 'user_blocked');
-        await expectError(new Account(t.withJwt(jwt)).get(), 403, 'user_blocked');
-        await expectError(account.createJWT({}), 403, 'user_blocked');
-        refused(await call('POST', '/account/sessions/email', { json: { email: 'mallory@example.com', password: PASSWORD } }), 403, 'user_blocked', 'login');
-        assert.deepEqual(await snapshot(t), before);
-      });
-
-      it("a token secret of one user cannot be exchanged for another user", async () => {
-        await users.create({ userId: 'erin', email: 'erin@example.com' });
-        await users.create({ userId: 'frank', email: 'frank@example.com' });
-        const token = await users.createToken({ userId: 'erin', length: 6 });
-        const before = await snapshot(t);
-        await expectError(new Account(client()).createSession({ userId: 'frank', secret: token.secret }), 401, 'user_invalid_token');
-        await expectError(new Account(client()).createSession({ userId: 'unique()', secret: token.secret }), 401, 'user_invalid_token');
-        assert.deepEqual(await snapshot(t), before, 'the token was not consumed by the refused attempts');
-        const session = await new Account(client()).createSession({ userId: 'erin', secret: token.secret });
-        assert.equal(session.userId, 'erin');
-        await expectError(new Account(client()).createSession({ userId: 'erin', secret: token.secret }), 401, 'user_invalid_token');
-      });
-
-      it('a session cookie whose user id is swapped for another user is a guest', async () => {
-        const { secret } = JSON.parse(Buffer.from(alice.secret, 'base64').toString());
-        for (const forged of [
-          Buffer.from(JSON.stringify({ id: victim.id, secret })).toString('base64'),
-          Buffer.from(JSON.stringify({ id: 'alice', secret: secret.slice(0, -1) + (secret.endsWith('0') ? '1' : '0') })).toString('base64'),
-          Buffer.from(JSON.stringify({ id: 'alice', secret: [secret] })).toString('base64'),
-          Buffer.from(JSON.stringify({ id: { $ne: '' }, secret })).toString('base64'),
-        ]) {
-          refused(await call('GET', '/account', { headers: { 'x-appwrite-session': forged } }), 401, 'general_unauthorized_scope', forged.slice(0, 20));
-        }
-      });
-
-      it('a cookie planted before login is not adopted as the session (no fixation)', async () => {
-        await users.create({ userId: 'ivy', email: 'ivy@example.com', password: PASSWORD });
-        const planted = Buffer.from(JSON.stringify({ id: 'ivy', secret: 'f'.repeat(256) })).toString('base64');
-        const r = await call('POST', '/account/sessions/email', { headers: { cookie: `a_session_default=${planted}` }, json: { email: 'ivy@example.com', password: PASSWORD } });
-        assert.equal(r.status, 201, r.text);
-        const issued = decodeURIComponent(r.headers.getSetCookie().find((c) => c.startsWith('a_session_default='))!.split(';')[0].split('=').slice(1).join('='));
-        assert.notEqual(issued, planted);
-        refused(await call('GET', '/account', { headers: { cookie: `a_session_default=${planted}` } }), 401, 'general_unauthorized_scope', 'planted');
-        assert.equal((await call('GET', '/account', { headers: { cookie: `a_session_default=${issued}` } })).json.$id, 'ivy');
-      });
-
-      it('JWTs with alg none, another key, another HMAC size or RS256 over the secret are refused', async () => {
-        const row = await t.container.db.selectFrom('server_settings').select('value').where('name', '=', 'jwt_secret').executeTakeFirstOrThrow();
-        const realKey = new TextEncoder().encode(t.container.sealer.open(row.value, 'server_settings:jwt_secret'));
-        const nowS = Math.floor(clock.now() / 1000);
-        const claims = { userId: 'victim', sessionId: victim.sessionId, projectId: 'default' };
-        const sign = (alg: string, key: Uint8Array, payload: object = claims) =>
-          new SignJWT({ ...payload }).setProtectedHeader({ alg, typ: 'JWT' }).setIssuedAt(nowS).setExpirationTime(nowS + 600).sign(key);
-        const forged: [string, string, RegExp][] = [
-          ['none', `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ ...claims, iat: nowS, exp: nowS + 600 })}.`, /Unsupported header algo/],
-          ['None', `${b64url({ alg: 'None', typ: 'JWT' })}.${b64url({ ...claims, iat: nowS, exp: nowS + 600 })}.`, /Unsupported header algo/],
-          ['no alg', `${b64url({ typ: 'JWT' })}.${b64url({ ...claims, iat: nowS, exp: nowS + 600 })}.x`, /Missing header algo/],
-          ['other key', await sign('HS256', new TextEncoder().encode('not-the-server-secret')), /Signature failed/],
-          ['HS512 over the real key', await sign('HS512', realKey), /Signature failed/],
-          ['RS256 header, HMAC signature', `${b64url({ alg: 'RS256', typ: 'JWT' })}.${(await sign('HS256', realKey)).split('.').slice(1).join('.')}`, /Signature failed/],
-          ['payload swapped', `${alice.jwt.split('.')[0]}.${b64url({ ...decodeJwt(alice.jwt), userId: 'victim' })}.${alice.jwt.split('.')[2]}`, /Signature failed/],
-          ['no project claim', await sign('HS256', realKey, { userId: 'victim', sessionId: victim.sessionId }), /Project mismatch/],
-          ['another project', await sign('HS256', realKey, { ...claims, projectId: B }), /Project mismatch/],
-        ];
-        const before = await snapshot(t);
-        for (const [what, jwt, reason] of forged) {
-          await expectError(new Account(t.withJwt(jwt)).get(), 401, 'user_jwt_invalid', reason).catch((e) => assert.fail(`${what}: ${e.message}`));
-          refused(await call('PATCH', '/account/name', { headers: { 'x-appwrite-jwt': jwt }, json: { name: 'pwned' } }), 401, 'user_jwt_invalid', what);
-        }
-        assert.deepEqual(await snapshot(t), before);
-        // Control: the real key and HS256 are accepted, so the refusals above are about the forgery.
-        assert.equal((await new Account(t.withJwt(await sign('HS256', realKey))).get()).$id, 'victim');
-      });
-
-      // Last: these move the shared clock past every JWT's lifetime.
-      it('expired JWTs, tokens and sessions are refused', async () => {
-        await t.setAuths({ duration: 7200 });
-        try {
-          await users.create({ userId: 'grace', email: 'grace@example.com', password: PASSWORD });
-          const s = await login('grace@example.com');
-          const account = new Account(t.withSession(s.secret));
-          const jwt = (await account.createJWT({ duration: 60 })).jwt;
-          const token = await users.createToken({ userId: 'grace', expire: 60 });
-          assert.equal((await new Account(t.withJwt(jwt)).get()).$id, 'grace');
-          clock.advance(61_000);
-          await expectError(new Account(t.withJwt(jwt)).get(), 401, 'user_jwt_invalid', /Expired/);
-          await expectError(new Account(client()).createSession({ userId: 'grace', secret: token.secret }), 401, 'user_invalid_token');
-          assert.equal((await account.get()).$id, 'grace', 'the session lives on');
-          clock.advance(7200_000);
-          await expectError(account.get(), 401, 'general_unauthorized_scope');
-          refused(await call('GET', '/account', { headers: { cookie: `a_session_default=${s.secret}` } }), 401, 'general_unauthorized_scope', 'expired cookie');
-        } finally {
-          await t.restoreSettings();
-        }
-      });
+    it("an origin allowed in B cannot act in A by naming A in the body or query", async () => {
+      const before = await snapshot(t);
+      const origin = { origin: 'https://evil.example' };
+      refused(
+        await call('POST', '/account/sessions/email', { project: B, headers: origin, json: { project: 'default', email: 'alice@example.com', password: PASSWORD } }),
+        403, 'general_unknown_origin', 'body project',
+      );
+      refused(await call('GET', '/account?project=default', { project: B, headers: { ...origin, cookie: `a_session_default=${alice.secret}` } }), 403, 'general_unknown_origin', 'query project');
+      assert.deepEqual(await snapshot(t), before);
+      const inB = await call('GET', '/account', { project: B, headers: { ...origin, 'x-appwrite-session': twinB.secret } });
+      assert.equal(inB.status, 200, 'the origin is one of B');
+      assert.equal(inB.headers.get('access-control-allow-origin'), 'https://evil.example');
     });
   });
-}
+
+  describe('privilege: every route against every kind of caller', () => {
+    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none';
+    /** Appwrite's scope label for each route (Modules/Users/Http/**, app/controllers/api/account.php); `destructive`: no positive probe. */
+    const ROUTES: { route: string; scope: Scope; body?: unknown; destructive?: boolean }[] = [
+      { route: 'GET /v1/health/version', scope: 'none' },
+      { route: 'GET /v1/ping', scope: 'global' },
+      { route: 'GET /v1/users', scope: 'users.read' },
+      { route: 'POST /v1/users', scope: 'users.write', body: { userId: 'intruder', email: 'intruder@example.com', password: PASSWORD } },
+      ...['argon2', 'bcrypt', 'md5', 'phpass', 'sha', 'scrypt', 'scrypt-modified'].map((alg) => ({
+        route: `POST /v1/users/${alg}`, scope: 'users.write' as Scope, body: { userId: 'intruder', email: 'intruder@example.com', password: 'hash' },
+      })),
+      { route: 'GET /v1/users/:userId', scope: 'users.read' },
+      { route: 'DELETE /v1/users/:userId', scope: 'users.write' },
+      { route: 'PATCH /v1/users/:userId/name', scope: 'users.write', body: { name: 'pwned' } },
+      { route: 'PATCH /v1/users/:userId/email', scope: 'users.write', body: { email: 'attacker@example.com' } },
+      { route: 'PATCH /v1/users/:userId/phone', scope: 'users.write', body: { number: '+15550000000' } },
+      { route: 'PATCH /v1/users/:userId/password', scope: 'users.write', body: { password: 'attacker-password' } },
+      { route: 'PATCH /v1/users/:userId/status', scope: 'users.write', body: { status: false } },
+      { route: 'PATCH /v1/users/:userId/verification', scope: 'users.write', body: { emailVerification: true } },
+      { route: 'PATCH /v1/users/:userId/verification/phone', scope: 'users.write', body: { phoneVerification: true } },
+      { route: 'PATCH /v1/users/:userId/impersonator', scope: 'users.write', body: { impersonator: true } },
+      { route: 'PATCH /v1/users/:userId/mfa', scope: 'users.write', body: { mfa: true } },
+      { route: 'PUT /v1/users/:userId/labels', scope: 'users.write', body: { labels: ['admin'] } },
+      { route: 'GET /v1/users/:userId/prefs', scope: 'users.read' },
+      { route: 'PATCH /v1/users/:userId/prefs', scope: 'users.write', body: { prefs: { role: 'admin' } } },
+      { route: 'POST /v1/users/:userId/jwts', scope: 'users.write', body: {} },
+      { route: 'POST /v1/users/:userId/tokens', scope: 'users.write', body: {} },
+      { route: 'GET /v1/users/:userId/sessions', scope: 'users.read' },
+      { route: 'POST /v1/users/:userId/sessions', scope: 'users.write' },
+      { route: 'DELETE /v1/users/:userId/sessions', scope: 'users.write' },
+      { route: 'DELETE /v1/users/:userId/sessions/:sessionId', scope: 'users.write' },
+      { route: 'GET /v1/users/:userId/targets', scope: 'users.read' },
+      { route: 'POST /v1/users/:userId/targets', scope: 'users.write', body: { targetId: 'evil', providerType: 'email', identifier: 'attacker@example.com' } },
+      { route: 'GET /v1/users/:userId/targets/:targetId', scope: 'users.read' },
+      { route: 'PATCH /v1/users/:userId/targets/:targetId', scope: 'users.write', body: { identifier: 'attacker-device' } },
+      { route: 'DELETE /v1/users/:userId/targets/:targetId', scope: 'users.write' },
+      { route: 'GET /v1/project/platforms', scope: 'platforms.read' },
+      { route: 'GET /v1/project/platforms/:platformId', scope: 'platforms.read' },
+      { route: 'DELETE /v1/project/platforms/:platformId', scope: 'platforms.write' },
+      { route: 'POST /v1/project/platforms/web', scope: 'platforms.write', body: { platformId: 'evil2', name: 'Evil', hostname: 'attacker.example' } },
+      { route: 'PUT /v1/project/platforms/web/:platformId', scope: 'platforms.write', body: { name: 'Evil', hostname: 'attacker.example' } },
+      ...(['android', 'apple', 'linux', 'windows'] as const).flatMap((type) => [
+        { route: `POST /v1/project/platforms/${type}`, scope: 'platforms.write' as Scope, body: { platformId: 'evil3', name: 'Evil' } },
+        { route: `PUT /v1/project/platforms/${type}/:platformId`, scope: 'platforms.write' as Scope, body: { name: 'Evil' } },
+      ]),
+      { route: 'GET /v1/project/keys', scope: 'keys.read' },
+      { route: 'GET /v1/project/keys/:keyId', scope: 'keys.read' },
+      { route: 'POST /v1/project/keys', scope: 'keys.write', body: { keyId: 'evil', name: 'Evil', scopes: ['users.read'] } },
+      { route: 'PUT /v1/project/keys/:keyId', scope: 'keys.write', body: { name: 'Evil', scopes: ['users.read', 'users.write', 'keys.read', 'keys.write'] } },
+      { route: 'DELETE /v1/project/keys/:keyId', scope: 'keys.write' },
+      { route: 'POST /v1/account', scope: 'sessions.write', body: { userId: 'intruder', email: 'intruder@example.com', password: PASSWORD } },
+      { route: 'POST /v1/account/sessions', scope: 'sessions.write', body: { email: 'victim@example.com', password: PASSWORD } },
+      { route: 'POST /v1/account/sessions/email', scope: 'sessions.write', body: { email: 'victim@example.com', password: PASSWORD } },
+      { route: 'POST /v1/account/sessions/anonymous', scope: 'sessions.write', destructive: true },
+      { route: 'POST /v1/account/sessions/token', scope: 'sessions.write', body: { userId: 'victim', secret: '123456' } },
+      { route: 'PUT /v1/account/sessions/magic-url', scope: 'sessions.write', body: { userId: 'victim', secret: '123456' } },
+      { route: 'PUT /v1/account/sessions/phone', scope: 'sessions.write', body: { userId: 'victim', secret: '123456' } },
+      { route: 'GET /v1/account', scope: 'account' },
+      { route: 'GET /v1/account/prefs', scope: 'account' },
+      { route: 'PATCH /v1/account/prefs', scope: 'account', body: { prefs: { role: 'admin' } } },
+      { route: 'PATCH /v1/account/name', scope: 'account', body: { name: 'pwned' } },
+      { route: 'PATCH /v1/account/password', scope: 'account', body: { password: 'attacker-password', oldPassword: PASSWORD } },
+      { route: 'PATCH /v1/account/email', scope: 'account', body: { email: 'attacker@example.com', password: PASSWORD } },
+      { route: 'PATCH /v1/account/phone', scope: 'account', body: { phone: '+15550000001', password: PASSWORD } },
+      { route: 'PATCH /v1/account/status', scope: 'account', destructive: true },
+      { route: 'GET /v1/account/sessions', scope: 'account' },
+      { route: 'DELETE /v1/account/sessions', scope: 'account', destructive: true },
+      { route: 'GET /v1/account/sessions/:sessionId', scope: 'account' },
+      { route: 'PATCH /v1/account/sessions/:sessionId', scope: 'account' },
+      { route: 'DELETE /v1/account/sessions/:sessionId', scope: 'account' },
+      { route: 'POST /v1/account/jwts', scope: 'account', body: {} },
+      { route: 'POST /v1/account/jwt', scope: 'account', body: {} },
+    ];
+
+    const fill = (path: string, ids: Record<string, string>) => path.replace(/:(\w+)/g, (_, name: string) => ids[name]);
+
+    it('the table covers every route the app serves', async () => {
+      const app = await buildApp(t.container);
+      await app.ready();
+      const served = servedRoutes(app.printRoutes({ commonPrefix: false }));
+      await app.close();
+      assert.ok(served.length > 50, `parsed ${served.length} routes`);
+      assert.deepEqual(served, ROUTES.map((r) => r.route).sort(), 'a new route needs a row (and a privilege decision) here');
+    });
+
+    it("guests, sessions, JWTs and keys lacking the scope are refused every route outside their scope, and nothing changes", async () => {
+      const before = await snapshot(t);
+      // keyId: the full-scope default key, the one an attacker would most like to change or delete.
+      const ids = { userId: victim.id, sessionId: victim.sessionId, targetId: victim.targetId, platformId, keyId: 'default' };
+      const callers: Record<string, Record<string, string>> = {
+        guest: {},
+        session: { 'x-appwrite-session': alice.secret },
+        cookie: { cookie: `a_session_default=${alice.secret}` },
+        jwt: { 'x-appwrite-jwt': alice.jwt },
+      };
+      let checked = 0;
+      for (const { route, scope, body } of ROUTES) {
+        const [method, path] = route.split(' ');
+        const url = fill(path, ids).slice('/v1'.length);
+        const json = body ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
+        const attempt = (who: string, headers: Record<string, string>) => call(method, url, { headers, json }).then((r) => ({ who, r }));
+        const attempts: Promise<{ who: string; r: Reply }>[] = [];
+        if (scope.startsWith('users.') || scope.startsWith('platforms.') || scope.startsWith('keys.')) {
+          for (const [who, headers] of Object.entries(callers)) attempts.push(attempt(who, headers));
+          attempts.push(attempt(`key lacking ${scope}`, { 'x-appwrite-key': lacking[scope] }));
+        } else if (scope === 'account') {
+          attempts.push(attempt('guest', {}));
+          // A key never holds `account`, not even one with every other scope; nor does a key next to a session act as that user.
+          attempts.push(attempt('full key', { 'x-appwrite-key': t.apiKey }));
+          attempts.push(attempt('key with a session', { 'x-appwrite-key': lacking.account, 'x-appwrite-session': alice.secret }));
+        } else if (scope === 'sessions.write') {
+          attempts.push(attempt('key lacking sessions.write', { 'x-appwrite-key': lacking['sessions.write'] }));
+        }
+        for (const { who, r } of await Promise.all(attempts)) {
+          refused(r, 401, 'general_unauthorized_scope', `${who} on ${route}`);
+          checked++;
+        }
+      }
+      assert.ok(checked > 200, `${checked} refusals checked`);
+      assert.deepEqual(await snapshot(t), before);
+    });
+
+    it("signed-in callers cannot open another session for anyone (the session group)", async () => {
+      const before = await snapshot(t);
+      for (const { route, scope, body } of ROUTES.filter((r) => r.scope === 'sessions.write' && r.route !== 'POST /v1/account')) {
+        const [method, path] = route.split(' ');
+        for (const headers of [{ 'x-appwrite-session': alice.secret }, { 'x-appwrite-jwt': alice.jwt }] as Record<string, string>[]) {
+          const r = await call(method, path.slice(3), { headers, json: body ?? {} });
+          refused(r, 401, 'user_session_already_exists', `${Object.keys(headers)[0]} on ${route} (${scope})`);
+        }
+      }
+      assert.deepEqual(await snapshot(t), before);
+    });
+
+    it('the caller each route is meant for gets past the scope check (so the refusals above can fail)', async () => {
+      const nobody = { userId: 'nobody', sessionId: 'nosession', targetId: 'notarget', platformId: 'noplatform', keyId: 'nokey' };
+      // A key holding the other half of the route's read/write pair: enough to pass, and nothing more.
+      const otherHalf: Record<string, string> = {
+        'users.read': 'users.write', 'users.write': 'users.read', 'platforms.read': 'platforms.write', 'platforms.write': 'platforms.read',
+        'keys.read': 'keys.write', 'keys.write': 'keys.read',
+      };
+      for (const { route, scope, destructive } of ROUTES) {
+        if (destructive) continue;
+        const [method, path] = route.split(' ');
+        const url = fill(path, nobody).slice('/v1'.length);
+        // An empty body or unknown ids: the route answers 2xx, 400 or 404, never the scope refusal.
+        const json = method === 'GET' || method === 'DELETE' ? undefined : {};
+        const headers: Record<string, string> =
+          scope === 'account' ? { 'x-appwrite-session': alice.secret }
+          : scope === 'sessions.write' || scope === 'global' || scope === 'none' ? {}
+          : { 'x-appwrite-key': lacking[otherHalf[scope]] };
+        const r = await call(method, url, { headers, json });
+        assert.notEqual(r.type, 'general_unauthorized_scope', `${route}: ${r.text.slice(0, 200)}`);
+        assert.ok(r.status < 500, `${route}: ${r.status} ${r.text.slice(0, 200)}`);
+      }
+    });
+
+    it("a signed-in user naming another user's session or target gets a 404 and changes nothing", async () => {
+      const before = await snapshot(t);
+      for (const headers of [{ 'x-appwrite-session': alice.secret }, { 'x-appwrite-jwt': alice.jwt }] as Record<string, string>[]) {
+        for (const method of ['GET', 'PATCH', 'DELETE']) {
+          refused(await call(method, `/account/sessions/${victim.sessionId}`, { headers }), 404, 'user_session_not_found', `${method} victim session`);
+        }
+      }
+      // Under a key, a target id only resolves under its own user.
+      for (const method of ['GET', 'PATCH', 'DELETE']) {
+        const r = await call(method, `/users/alice/targets/${victim.targetId}`, { headers: { 'x-appwrite-key': t.apiKey }, json: method === 'PATCH' ? { identifier: 'x' } : undefined });
+        refused(r, 404, 'user_target_not_found', `${method} target under another user`);
+      }
+      assert.deepEqual(await snapshot(t), before);
+    });
+
+    it('impersonation headers from a user who is no impersonator act as nobody else', async () => {
+      for (const header of ['x-appwrite-impersonate-user-id', 'x-appwrite-impersonate-user-email', 'x-appwrite-user']) {
+        const value = header.endsWith('email') ? 'victim@example.com' : victim.id;
+        const r = await call('GET', '/account', { headers: { 'x-appwrite-session': alice.secret, [header]: value } });
+        assert.equal(r.json?.$id, 'alice', `${header}: ${r.text.slice(0, 200)}`);
+        refused(await call('GET', '/account', { headers: { [header]: value } }), 401, 'general_unauthorized_scope', `${header} alone`);
+      }
+    });
+
+    it('a key with only sessions.write may act on sessions of users (as Appwrite), and on nothing else of theirs', async () => {
+      const key = (await t.container.keys.create({ projectId: 'default', id: ID.unique(), name: 'sessions only', scopes: ['sessions.write'], expire: null })).secret!;
+      const before = await snapshot(t);
+      refused(await call('GET', `/users/${victim.id}`, { headers: { 'x-appwrite-key': key } }), 401, 'general_unauthorized_scope', 'read user');
+      refused(await call('GET', `/users/${victim.id}/sessions`, { headers: { 'x-appwrite-key': key } }), 401, 'general_unauthorized_scope', 'list sessions');
+      refused(await call('POST', `/users/${victim.id}/tokens`, { headers: { 'x-appwrite-key': key }, json: {} }), 401, 'general_unauthorized_scope', 'token');
+      refused(await call('POST', `/users/${victim.id}/jwts`, { headers: { 'x-appwrite-key': key }, json: {} }), 401, 'general_unauthorized_scope', 'jwt');
+      assert.deepEqual(await snapshot(t), before);
+      const minted = await call('POST', '/users/nobody/sessions', { headers: { 'x-appwrite-key': key } });
+      refused(minted, 404, 'user_not_found', 'past the gate');
+    });
+  });
+
+  describe('secrets in responses', () => {
+    it('account responses carry no password hash, and session lists no secrets, for sessions and JWTs', async () => {
+      const stored = await t.container.db.selectFrom('users').select(['password']).where('id', '=', 'alice').where('project_id', '=', 'default').executeTakeFirstOrThrow();
+      assert.match(stored.password!, /^\$argon2id\$/);
+      for (const headers of [{ 'x-appwrite-session': alice.secret }, { 'x-appwrite-jwt': alice.jwt }] as Record<string, string>[]) {
+        for (const path of ['/account', '/account/prefs', '/account/sessions', `/account/sessions/${alice.sessionId}`]) {
+          const r = await call('GET', path, { headers });
+          assert.equal(r.status, 200, `${path}: ${r.text}`);
+          assert.ok(!r.text.includes(stored.password!), `${path} leaks the hash`);
+          assert.ok(!r.text.includes('$argon2'), `${path}: ${r.text.slice(0, 300)}`);
+          const fields = keysDeep(r.json);
+          for (const hidden of ['password', 'hash', 'hashOptions']) assert.ok(!fields.has(hidden), `${path} has a ${hidden} field`);
+        }
+        const sessions = (await call('GET', '/account/sessions', { headers })).json.sessions as { secret: string }[];
+        assert.ok(sessions.length > 0);
+        assert.ok(sessions.every((s) => s.secret === ''), 'listed sessions carry no secret');
+      }
+    });
+
+    it('a client login gets its secret only as a cookie; a key caller gets it in the body, as Appwrite', async () => {
+      await users.create({ userId: ID.unique(), email: 'secrets@example.com', password: PASSWORD });
+      const guest = await call('POST', '/account/sessions/email', { json: { email: 'secrets@example.com', password: PASSWORD } });
+      assert.equal(guest.status, 201);
+      assert.equal(guest.json.secret, '');
+      const cookie = guest.headers.getSetCookie().find((c) => c.startsWith('a_session_default='))!;
+      const value = decodeURIComponent(cookie.split(';')[0].split('=').slice(1).join('='));
+      assert.equal((await call('GET', '/account', { headers: { 'x-appwrite-session': value } })).json.email, 'secrets@example.com');
+
+      const token = await users.createToken({ userId: 'alice' });
+      assert.match(token.secret, /^[0-9a-f]{6}$/, 'a key caller receives the token secret');
+      const exchanged = await call('POST', '/account/sessions/token', { json: { userId: 'alice', secret: token.secret } });
+      assert.equal(exchanged.status, 201);
+      assert.equal(exchanged.json.secret, '');
+    });
+
+    it('no stored hash of a session, token or key secret appears in any response', async () => {
+      await users.createToken({ userId: 'victim' });
+      const db = t.container.db;
+      const hashes = [
+        ...(await db.selectFrom('sessions').select('secret_hash').execute()).map((r) => r.secret_hash),
+        ...(await db.selectFrom('tokens').select('secret_hash').execute()).map((r) => r.secret_hash),
+        ...(await db.selectFrom('keys').select('secret_hash').execute()).map((r) => r.secret_hash),
+      ];
+      assert.ok(hashes.length > 5);
+      const key = { 'x-appwrite-key': t.apiKey };
+      const texts = await Promise.all([
+        call('GET', '/users', { headers: key }),
+        call('GET', `/users/${victim.id}`, { headers: key }),
+        call('GET', `/users/${victim.id}/sessions`, { headers: key }),
+        call('GET', `/users/${victim.id}/targets`, { headers: key }),
+        call('POST', `/users/${victim.id}/tokens`, { headers: key, json: {} }),
+        call('POST', `/users/${victim.id}/sessions`, { headers: key }),
+        call('GET', '/project/platforms', { headers: key }),
+        call('GET', '/account', { headers: { 'x-appwrite-session': alice.secret } }),
+        call('GET', '/account/sessions', { headers: { 'x-appwrite-session': alice.secret } }),
+      ]);
+      for (const r of texts) {
+        assert.ok(r.status < 300, r.text);
+        for (const h of hashes) assert.ok(!r.text.includes(h), `a stored hash leaked: ${r.text.slice(0, 200)}`);
+      }
+    });
+
+    it('login failures look the same whether the email exists, has no password, or is blocked', async () => {
+      await users.create({ userId: ID.unique(), email: 'nopassword@example.com' });
+      const blocked = await users.create({ userId: ID.unique(), email: 'blocked-login@example.com', password: PASSWORD });
+      await users.updateStatus({ userId: blocked.$id, status: false });
+      const attempts = [
+        { email: 'nobody-here@example.com', password: PASSWORD },
+        { email: 'alice@example.com', password: 'wrong-password-1' },
+        { email: 'ALICE@example.com', password: 'wrong-password-1' },
+        { email: 'nopassword@example.com', password: PASSWORD },
+        { email: 'blocked-login@example.com', password: 'wrong-password-1' },
+      ];
+      const before = await snapshot(t);
+      const answers = await Promise.all(attempts.map((json) => call('POST', '/account/sessions/email', { json })));
+      for (const r of answers) assert.deepEqual([r.status, r.type, r.json.message], [401, 'user_invalid_credentials', 'Invalid credentials. Please check the email and password.']);
+      assert.deepEqual(await snapshot(t), before);
+      // Only the right password reveals the block.
+      refused(await call('POST', '/account/sessions/email', { json: { email: 'blocked-login@example.com', password: PASSWORD } }), 403, 'user_blocked', 'right password');
+    });
+
+    it('token exchange failures look the same for an unknown user and a wrong secret', async () => {
+      const before = await snapshot(t);
+      const answers = await Promise.all([
+        call('POST', '/account/sessions/token', { json: { userId: 'nobody', secret: '123456' } }),
+        call('POST', '/account/sessions/token', { json: { userId: 'alice', secret: '123456' } }),
+      ]);
+      for (const r of answers) assert.deepEqual([r.status, r.type, r.json.message], [401, 'user_invalid_token', 'Invalid token passed in the request.']);
+      assert.deepEqual(await snapshot(t), before);
+    });
+  });
+
+  describe('injection and hostile parsing', () => {
+    const key = () => ({ 'x-appwrite-key': t.apiKey });
+    const q = (...queries: string[]) => queries.map((x, i) => `queries[${i}]=${encodeURIComponent(x)}`).join('&');
+
+    it('SQL in query attributes is a 400, in values and search it is literal data', async () => {
+      const before = await snapshot(t);
+      for (const attribute of ["email' OR '1'='1", 'email; DROP TABLE users; --', 'email) OR (1=1', 'password', 'secret_hash', 'project_id', '__proto__', 'constructor']) {
+        const r = await call('GET', `/users?${q(JSON.stringify({ method: 'equal', attribute, values: ['x'] }))}`, { headers: key() });
+        refused(r, 400, 'general_argument_invalid', attribute);
+      }
+      const literal = async (query: string) => {
+        const r = await call('GET', `/users?${query}`, { headers: key() });
+        assert.equal(r.status, 200, r.text);
+        return r.json.total as number;
+      };
+      assert.equal(await literal(q(JSON.stringify({ method: 'equal', attribute: 'email', values: ["' OR '1'='1"] }))), 0);
+      assert.equal(await literal(q(JSON.stringify({ method: 'startsWith', attribute: 'email', values: ['%'] }))), 0, '% is no wildcard');
+      assert.equal(await literal(q(JSON.stringify({ method: 'endsWith', attribute: 'email', values: ['_'] }))), 0, '_ is no wildcard');
+      assert.equal(await literal(q(JSON.stringify({ method: 'contains', attribute: 'labels', values: ['"]%'] }))), 0);
+      assert.equal(await literal(`search=${encodeURIComponent("%' OR 1=1 --")}`), 0);
+      assert.equal(await literal(`search=${encodeURIComponent('%')}`), 0);
+      assert.equal(await literal(`search=${encodeURIComponent('_')}`), 0);
+      assert.equal(await literal(`search=${encodeURIComponent('\\')}`), 0);
+      assert.ok((await literal(`search=alice`)) >= 1, 'search itself works');
+      assert.deepEqual(await snapshot(t), before);
+    });
+
+    it('huge, negative and fractional limits and offsets are a 400 or an empty page, never a 500', async () => {
+      const cases: [string, number][] = [
+        [JSON.stringify({ method: 'limit', values: [1e20] }), 400],
+        [JSON.stringify({ method: 'limit', values: [-1] }), 400],
+        [JSON.stringify({ method: 'limit', values: [1.5] }), 400],
+        [JSON.stringify({ method: 'limit', values: ['99999999999999999999999'] }), 400],
+        [JSON.stringify({ method: 'offset', values: [1e300] }), 400],
+        [JSON.stringify({ method: 'offset', values: [-5] }), 400],
+        [JSON.stringify({ method: 'offset', values: [Number.MAX_SAFE_INTEGER] }), 200],
+        [JSON.stringify({ method: 'greaterThan', attribute: '$sequence', values: [2 ** 63] }), 400],
+        [JSON.stringify({ method: 'greaterThan', attribute: '$createdAt', values: ['+275760-09-13T00:00:00.000Z'] }), 200],
+        [JSON.stringify({ method: 'cursorAfter', values: ["x' OR 1=1"] }), 400],
+      ];
+      for (const [query, status] of cases) {
+        const r = await call('GET', `/users?${q(query)}`, { headers: key() });
+        assert.equal(r.status, status, `${query}: ${r.text.slice(0, 200)}`);
+        if (status === 400) assert.equal(r.type, 'general_argument_invalid');
+        else assert.equal(r.json.users.length, 0);
+      }
+    });
+
+    it('path params with quotes, unicode, traversal and NULs are a 4xx and touch nothing', async () => {
+      const before = await snapshot(t);
+      for (const id of ["victim'--", 'victim"', 'vïctim', '..%2F..%2Fusers', '..', '.victim', 'victim%00', '%E2%80%AE', 'x'.repeat(37), 'a'.repeat(600), '%ZZ']) {
+        for (const [method, path, json] of [['GET', `/users/${id}`], ['PATCH', `/users/${id}/name`, { name: 'pwned' }], ['DELETE', `/users/${id}`], ['DELETE', `/account/sessions/${id}`]] as const) {
+          const headers = path.startsWith('/account') ? { 'x-appwrite-session': alice.secret } : key();
+          const r = await call(method, path, { headers, json });
+          assert.ok(r.status >= 400 && r.status < 500, `${method} ${path}: ${r.status} ${r.text.slice(0, 200)}`);
+          assert.ok(r.type, 'an Appwrite error body');
+        }
+      }
+      assert.deepEqual(await snapshot(t), before);
+    });
+
+    it('deeply nested JSON bodies are a 400, not a 500 (prefs, login params, the abuse key)', async () => {
+      const before = await snapshot(t);
+      const session = { 'x-appwrite-session': alice.secret };
+      for (const depth of [600, 100_000]) {
+        const arrays = '['.repeat(depth) + ']'.repeat(depth);
+        refused(await call('PATCH', '/account/prefs', { headers: session, body: `{"prefs":{"a":${arrays}}}` }), 400, 'general_argument_invalid', `prefs ${depth}`);
+        refused(await call('PATCH', `/users/${victim.id}/prefs`, { headers: key(), body: `{"prefs":{"a":${arrays}}}` }), 400, 'general_argument_invalid', `user prefs ${depth}`);
+        refused(await call('POST', '/account/sessions/email', { body: `{"email":${'['.repeat(depth)}"victim@example.com"${']'.repeat(depth)},"password":"${PASSWORD}"}` }), 400, 'general_argument_invalid', `email ${depth}`);
+        refused(await call('POST', '/account/sessions/token', { body: `{"userId":${arrays},"secret":"123456"}` }), 400, 'general_argument_invalid', `userId ${depth}`);
+      }
+      assert.deepEqual(await snapshot(t), before);
+      // Moderate nesting is data.
+      const nested = JSON.parse('{"a":'.repeat(100) + '1' + '}'.repeat(100));
+      const ok = await call('PATCH', '/account/prefs', { headers: session, json: { prefs: nested } });
+      assert.equal(ok.status, 200, ok.text.slice(0, 200));
+      assert.deepEqual((await call('GET', '/account/prefs', { headers: session })).json, nested);
+    });
+
+    it('deeply nested query strings and form bodies neither crash the process nor answer 500', async () => {
+      const deepQs = 'x' + '[0]'.repeat(5000) + '=1';
+      for (const path of [`/health/version?${deepQs}`, `/users?${deepQs}`, `/users?queries${'[0]'.repeat(5000)}=1`, `/account?${deepQs}`]) {
+        const r = await call('GET', path, { headers: key() });
+        assert.ok(r.status < 500, `${path.slice(0, 40)}: ${r.status} ${r.text.slice(0, 200)}`);
+      }
+      const before = await snapshot(t);
+      const form = await call('POST', '/account/sessions/email', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `email${'[0]'.repeat(200_000)}=victim%40example.com&password=${PASSWORD}`,
+      });
+      refused(form, 400, 'general_argument_invalid', 'form');
+      assert.deepEqual(await snapshot(t), before);
+      assert.equal((await call('GET', '/health/version', { project: null })).status, 200, 'the server is still up');
+    });
+
+    it('NULs and megabyte values in pre-validation params (the abuse key) are a 400 on every backend', async () => {
+      const before = await snapshot(t);
+      refused(await call('POST', '/account/sessions/email', { json: { email: 'a\u0000b@example.com', password: PASSWORD } }), 400, 'general_argument_invalid', 'NUL email');
+      refused(await call('POST', '/account/sessions/token', { json: { userId: 'a\u0000b', secret: '123456' } }), 400, 'general_argument_invalid', 'NUL userId');
+      refused(await call('POST', '/account/sessions/email', { json: { email: 'x'.repeat(900_000), password: PASSWORD } }), 400, 'general_argument_invalid', 'huge email');
+      assert.deepEqual(await snapshot(t), before);
+      const keys = await t.container.db.selectFrom('rate_limits').select('key').execute();
+      assert.ok(keys.every((k) => k.key.length <= 128), 'counters are not keyed by raw param values');
+    });
+
+    it('__proto__, constructor and prototype in prefs round-trip as data and pollute nothing', async () => {
+      const session = { 'x-appwrite-session': alice.secret };
+      const text = '{"prefs":{"__proto__":{"polluted":"yes","isAdmin":true},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"x":1},"theme":"dark"}}';
+      const r = await call('PATCH', '/account/prefs', { headers: session, body: text });
+      assert.equal(r.status, 200, r.text);
+      const got = await call('GET', '/account/prefs', { headers: session });
+      assert.equal(got.text, JSON.stringify(JSON.parse(text).prefs), 'stored and returned literally');
+      assert.ok(Object.hasOwn(got.json, '__proto__'));
+      assert.equal(({} as any).polluted, undefined);
+      assert.equal(({} as any).isAdmin, undefined);
+      assert.equal((Object.prototype as any).polluted, undefined);
+      const viaKey = await call('PATCH', `/users/${alice.id}/prefs`, { headers: key(), body: text });
+      assert.equal(viaKey.status, 200);
+      assert.equal((await call('GET', `/users/${alice.id}/prefs`, { headers: key() })).text, got.text);
+      // The account still works as before.
+      assert.equal((await call('GET', '/account', { headers: session })).json.$id, 'alice');
+    });
+
+    it('__proto__ at the top of a body cannot smuggle params past validation', async () => {
+      const session = { 'x-appwrite-session': alice.secret };
+      const jwt = await call('POST', '/account/jwts', { headers: session, body: '{"__proto__":{"duration":999999}}' });
+      assert.equal(jwt.status, 201, jwt.text);
+      const claims = decodeJwt(jwt.json.jwt);
+      assert.equal(claims.exp - claims.iat, 900, 'the smuggled duration is ignored');
+      const bad = await call('POST', '/account/jwts', { headers: session, body: '{"__proto__":{"duration":"abc"}}' });
+      assert.equal(bad.status, 201, bad.text);
+
+      const created = await call('POST', '/users', {
+        headers: key(),
+        body: `{"userId":"smuggled","__proto__":{"name":"${'n'.repeat(500)}","email":"not-an-email","password":"x"},"constructor":{"prototype":{"email":"x"}}}`,
+      });
+      assert.equal(created.status, 201, created.text);
+      const row = await t.container.db.selectFrom('users').selectAll().where('project_id', '=', 'default').where('id', '=', 'smuggled').executeTakeFirstOrThrow();
+      assert.deepEqual([row.name, row.email, row.password], ['', null, null], 'nothing from __proto__ was stored');
+      const qs = await call('GET', `/users?__proto__[0]=x&__proto__=y&constructor[prototype]=z&${q(JSON.stringify({ method: 'limit', values: [1] }))}`, { headers: key() });
+      assert.equal(qs.status, 200, qs.text);
+      assert.equal(qs.json.users.length, 1);
+      assert.equal(({} as any)[0], undefined);
+    });
+
+    it('a Host header that is no hostname gets a host-only cookie, not a 500 after the session was written', async () => {
+      await users.create({ userId: 'henry', email: 'henry@example.com', password: PASSWORD });
+      const login = JSON.stringify({ email: 'henry@example.com', password: PASSWORD });
+      for (const host of ['a b.example.com', 'ex;ample.com', 'exa"mple.com', 'x,y.example.com', 'a..b', '[::1', 'evil.com;domain=.victim.com']) {
+        const sessionsBefore = (await t.container.db.selectFrom('sessions').select('id').execute()).length;
+        const line = await rawRequest(
+          t.endpoint,
+          `POST /v1/account/sessions/email HTTP/1.1\r\nHost: ${host}\r\nX-Appwrite-Project: default\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(login)}\r\n\r\n${login}`,
+        );
+        const sessionsAfter = (await t.container.db.selectFrom('sessions').select('id').execute()).length;
+        assert.ok(/^HTTP\/1\.1 (201|400)/.test(line), `${host}: ${line}`);
+        assert.equal(sessionsAfter - sessionsBefore, line.includes('201') ? 1 : 0, host);
+      }
+      // Through fetch too, reading the cookie: no Domain attribute.
+      const res = await fetch(`${t.endpoint}/account/sessions/anonymous`, { method: 'POST', headers: { 'x-appwrite-project': 'default', 'x-forwarded-host': 'a b' } });
+      assert.equal(res.status, 201);
+    });
+
+    it('CR/LF in header values, a project id built to inject cookie attributes and oversized headers are refused', async () => {
+      const before = await snapshot(t);
+      for (const header of ['User-Agent: a\nSet-Cookie: evil=1', 'X-Appwrite-Project: default\rSet-Cookie: evil=1', 'X-Appwrite-Session: a\u0000b']) {
+        const line = await rawRequest(t.endpoint, `POST /v1/account/sessions/anonymous HTTP/1.1\r\nHost: localhost\r\n${header}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        assert.match(line, /^HTTP\/1\.1 400/, JSON.stringify(header));
+      }
+      for (const project of ['default;Domain=evil.com', 'default\tx', 'default=1', 'a_session_default', '../default']) {
+        const r = await call('POST', '/account/sessions/anonymous', { project });
+        refused(r, 404, 'project_not_found', project);
+        assert.equal(r.headers.get('set-cookie'), null);
+      }
+      const big = await rawRequest(t.endpoint, `GET /v1/account HTTP/1.1\r\nHost: localhost\r\nX-Appwrite-Project: default\r\nX-Appwrite-Session: ${'a'.repeat(20_000)}\r\nConnection: close\r\n\r\n`);
+      assert.match(big, /^HTTP\/1\.1 431/);
+      const cookies = await rawRequest(t.endpoint, `GET /v1/account HTTP/1.1\r\nHost: localhost\r\nX-Appwrite-Project: default\r\nCookie: ${Array.from({ length: 400 }, (_, i) => `c${i}=${'v'.repeat(60)}`).join('; ')}\r\nConnection: close\r\n\r\n`);
+      assert.match(cookies, /^HTTP\/1\.1 431/);
+      assert.deepEqual(await snapshot(t), before);
+      assert.equal((await call('GET', '/health/version', { project: null })).status, 200);
+    });
+
+    it('a hostile user agent is stored as literal data', async () => {
+      const ua = `"><script>alert(1)</script>'; DROP TABLE sessions; -- \u00ff`;
+      const res = await fetch(`${t.endpoint}/account/sessions/anonymous`, { method: 'POST', headers: { 'x-appwrite-project': 'default', 'user-agent': ua } });
+      assert.equal(res.status, 201);
+      const body = await res.json();
+      const row = await t.container.db.selectFrom('sessions').select('user_agent').where('id', '=', body.$id).executeTakeFirstOrThrow();
+      assert.equal(row.user_agent, ua, 'stored as received');
+      assert.ok((await t.container.db.selectFrom('sessions').select('id').execute()).length > 0, 'sessions survive');
+    });
+
+    it('X-Forwarded-For does not buy a fresh per-IP budget when no proxy is trusted', async () => {
+      const remaining: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await call('POST', '/account', { headers: { 'x-forwarded-for': `203.0.113.${i + 1}` }, json: {} });
+        refused(r, 400, 'general_argument_invalid', 'empty sign-up');
+        remaining.push(Number(r.headers.get('x-ratelimit-remaining')));
+      }
+      assert.deepEqual(remaining, [remaining[0], remaining[0] - 1, remaining[0] - 2]);
+    });
+  });
+
+  describe('replay of ended credentials', () => {
+    it('a deleted session is refused at once, with its cookie and its JWT', async () => {
+      await users.create({ userId: 'dave', email: 'dave@example.com', password: PASSWORD });
+      const s = await login('dave@example.com');
+      const account = new Account(t.withSession(s.secret));
+      const jwt = (await account.createJWT({})).jwt;
+      assert.equal((await account.get()).$id, 'dave', 'cached now');
+      await account.deleteSession({ sessionId: 'current' });
+      await expectError(account.get(), 401, 'general_unauthorized_scope');
+      await expectError(new Account(t.withJwt(jwt)).get(), 401, 'general_unauthorized_scope');
+      refused(await call('GET', '/account', { headers: { cookie: `a_session_default=${s.secret}` } }), 401, 'general_unauthorized_scope', 'cookie');
+      refused(await call('POST', '/account/jwts', { headers: { 'x-appwrite-session': s.secret }, json: {} }), 401, 'general_unauthorized_scope', 'new JWT');
+
+      const s2 = await login('dave@example.com');
+      const account2 = new Account(t.withSession(s2.secret));
+      assert.equal((await account2.get()).$id, 'dave');
+      await users.deleteSession({ userId: 'dave', sessionId: s2.sessionId });
+      await expectError(account2.get(), 401, 'general_unauthorized_scope');
+    });
+
+    it('a blocked user is refused at once with session, JWT and password', async () => {
+      await users.create({ userId: 'mallory', email: 'mallory@example.com', password: PASSWORD });
+      const s = await login('mallory@example.com');
+      const account = new Account(t.withSession(s.secret));
+      const jwt = (await account.createJWT({})).jwt;
+      assert.equal((await account.get()).$id, 'mallory');
+      await users.updateStatus({ userId: 'mallory', status: false });
+      const before = await snapshot(t);
+      await expectError(account.get(), 403, 'user_blocked');
+      await expectError(account.updateName({ name: 'still here' }), 403, 'user_blocked');
+      await expectError(new Account(t.withJwt(jwt)).get(), 403, 'user_blocked');
+      await expectError(account.createJWT({}), 403, 'user_blocked');
+      refused(await call('POST', '/account/sessions/email', { json: { email: 'mallory@example.com', password: PASSWORD } }), 403, 'user_blocked', 'login');
+      assert.deepEqual(await snapshot(t), before);
+    });
+
+    it("a token secret of one user cannot be exchanged for another user", async () => {
+      await users.create({ userId: 'erin', email: 'erin@example.com' });
+      await users.create({ userId: 'frank', email: 'frank@example.com' });
+      const token = await users.createToken({ userId: 'erin', length: 6 });
+      const before = await snapshot(t);
+      await expectError(new Account(client()).createSession({ userId: 'frank', secret: token.secret }), 401, 'user_invalid_token');
+      await expectError(new Account(client()).createSession({ userId: 'unique()', secret: token.secret }), 401, 'user_invalid_token');
+      assert.deepEqual(await snapshot(t), before, 'the token was not consumed by the refused attempts');
+      const session = await new Account(client()).createSession({ userId: 'erin', secret: token.secret });
+      assert.equal(session.userId, 'erin');
+      await expectError(new Account(client()).createSession({ userId: 'erin', secret: token.secret }), 401, 'user_invalid_token');
+    });
+
+    it('a session cookie whose user id is swapped for another user is a guest', async () => {
+      const { secret } = JSON.parse(Buffer.from(alice.secret, 'base64').toString());
+      for (const forged of [
+        Buffer.from(JSON.stringify({ id: victim.id, secret })).toString('base64'),
+        Buffer.from(JSON.stringify({ id: 'alice', secret: secret.slice(0, -1) + (secret.endsWith('0') ? '1' : '0') })).toString('base64'),
+        Buffer.from(JSON.stringify({ id: 'alice', secret: [secret] })).toString('base64'),
+        Buffer.from(JSON.stringify({ id: { $ne: '' }, secret })).toString('base64'),
+      ]) {
+        refused(await call('GET', '/account', { headers: { 'x-appwrite-session': forged } }), 401, 'general_unauthorized_scope', forged.slice(0, 20));
+      }
+    });
+
+    it('a cookie planted before login is not adopted as the session (no fixation)', async () => {
+      await users.create({ userId: 'ivy', email: 'ivy@example.com', password: PASSWORD });
+      const planted = Buffer.from(JSON.stringify({ id: 'ivy', secret: 'f'.repeat(256) })).toString('base64');
+      const r = await call('POST', '/account/sessions/email', { headers: { cookie: `a_session_default=${planted}` }, json: { email: 'ivy@example.com', password: PASSWORD } });
+      assert.equal(r.status, 201, r.text);
+      const issued = decodeURIComponent(r.headers.getSetCookie().find((c) => c.startsWith('a_session_default='))!.split(';')[0].split('=').slice(1).join('='));
+      assert.notEqual(issued, planted);
+      refused(await call('GET', '/account', { headers: { cookie: `a_session_default=${planted}` } }), 401, 'general_unauthorized_scope', 'planted');
+      assert.equal((await call('GET', '/account', { headers: { cookie: `a_session_default=${issued}` } })).json.$id, 'ivy');
+    });
+
+    it('JWTs with alg none, another key, another HMAC size or RS256 over the secret are refused', async () => {
+      const row = await t.container.db.selectFrom('server_settings').select('value').where('name', '=', 'jwt_secret').executeTakeFirstOrThrow();
+      const realKey = new TextEncoder().encode(t.container.sealer.open(row.value, 'server_settings:jwt_secret'));
+      const nowS = Math.floor(clock.now() / 1000);
+      const claims = { userId: 'victim', sessionId: victim.sessionId, projectId: 'default' };
+      const sign = (alg: string, key: Uint8Array, payload: object = claims) =>
+        new SignJWT({ ...payload }).setProtectedHeader({ alg, typ: 'JWT' }).setIssuedAt(nowS).setExpirationTime(nowS + 600).sign(key);
+      const forged: [string, string, RegExp][] = [
+        ['none', `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ ...claims, iat: nowS, exp: nowS + 600 })}.`, /Unsupported header algo/],
+        ['None', `${b64url({ alg: 'None', typ: 'JWT' })}.${b64url({ ...claims, iat: nowS, exp: nowS + 600 })}.`, /Unsupported header algo/],
+        ['no alg', `${b64url({ typ: 'JWT' })}.${b64url({ ...claims, iat: nowS, exp: nowS + 600 })}.x`, /Missing header algo/],
+        ['other key', await sign('HS256', new TextEncoder().encode('not-the-server-secret')), /Signature failed/],
+        ['HS512 over the real key', await sign('HS512', realKey), /Signature failed/],
+        ['RS256 header, HMAC signature', `${b64url({ alg: 'RS256', typ: 'JWT' })}.${(await sign('HS256', realKey)).split('.').slice(1).join('.')}`, /Signature failed/],
+        ['payload swapped', `${alice.jwt.split('.')[0]}.${b64url({ ...decodeJwt(alice.jwt), userId: 'victim' })}.${alice.jwt.split('.')[2]}`, /Signature failed/],
+        ['no project claim', await sign('HS256', realKey, { userId: 'victim', sessionId: victim.sessionId }), /Project mismatch/],
+        ['another project', await sign('HS256', realKey, { ...claims, projectId: B }), /Project mismatch/],
+      ];
+      const before = await snapshot(t);
+      for (const [what, jwt, reason] of forged) {
+        await expectError(new Account(t.withJwt(jwt)).get(), 401, 'user_jwt_invalid', reason).catch((e) => assert.fail(`${what}: ${e.message}`));
+        refused(await call('PATCH', '/account/name', { headers: { 'x-appwrite-jwt': jwt }, json: { name: 'pwned' } }), 401, 'user_jwt_invalid', what);
+      }
+      assert.deepEqual(await snapshot(t), before);
+      // Control: the real key and HS256 are accepted, so the refusals above are about the forgery.
+      assert.equal((await new Account(t.withJwt(await sign('HS256', realKey))).get()).$id, 'victim');
+    });
+
+    // Last: these move the shared clock past every JWT's lifetime.
+    it('expired JWTs, tokens and sessions are refused', async () => {
+      await t.setAuths({ duration: 7200 });
+      try {
+        await users.create({ userId: 'grace', email: 'grace@example.com', password: PASSWORD });
+        const s = await login('grace@example.com');
+        const account = new Account(t.withSession(s.secret));
+        const jwt = (await account.createJWT({ duration: 60 })).jwt;
+        const token = await users.createToken({ userId: 'grace', expire: 60 });
+        assert.equal((await new Account(t.withJwt(jwt)).get()).$id, 'grace');
+        clock.advance(61_000);
+        await expectError(new Account(t.withJwt(jwt)).get(), 401, 'user_jwt_invalid', /Expired/);
+        await expectError(new Account(client()).createSession({ userId: 'grace', secret: token.secret }), 401, 'user_invalid_token');
+        assert.equal((await account.get()).$id, 'grace', 'the session lives on');
+        clock.advance(7200_000);
+        await expectError(account.get(), 401, 'general_unauthorized_scope');
+        refused(await call('GET', '/account', { headers: { cookie: `a_session_default=${s.secret}` } }), 401, 'general_unauthorized_scope', 'expired cookie');
+      } finally {
+        await t.restoreSettings();
+      }
+    });
+  });
+});

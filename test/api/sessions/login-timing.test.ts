@@ -1,37 +1,35 @@
-import { describe, it, before, after } from 'node:test';
+import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ID, Users } from 'node-appwrite';
-import { backends, startServer, type TestServer } from '../../harness.ts';
+import { describeEachBackend, startServer, type TestServer } from '../../harness.ts';
 
 /** Response time must not tell which accounts exist: an unknown email costs an argon2id verification too. */
-for (const backend of backends()) {
-  describe(`login timing does not reveal accounts [${backend}]`, () => {
-    let t: TestServer;
-    before(async () => {
-      t = await startServer(backend, { env: { TESSERA_ABUSE_LIMITS: 'disabled' } });
-      await new Users(t.server()).create({ userId: ID.unique(), email: 'known@example.com', password: 'the-real-password' });
-    });
-    after(async () => t?.close());
-
-    async function medianMs(email: string): Promise<number> {
-      const times: number[] = [];
-      for (let i = 0; i < 9; i++) {
-        const start = performance.now();
-        const res = await t.fetch('/account/sessions/email', { method: 'POST', json: { email, password: 'a-wrong-password' } });
-        times.push(performance.now() - start);
-        assert.equal(res.status, 401);
-        assert.equal((await res.json()).type, 'user_invalid_credentials');
-      }
-      return times.sort((a, b) => a - b)[4];
-    }
-
-    it('an unknown email takes about as long as a wrong password', async () => {
-      await medianMs('warmup@example.com');
-      const wrongPassword = await medianMs('known@example.com');
-      const unknownEmail = await medianMs('nobody@example.com');
-      // Without the dummy verification an unknown email answers ~10x faster than a wrong password.
-      assert.ok(unknownEmail > wrongPassword * 0.5, `unknown ${unknownEmail.toFixed(1)} ms vs wrong password ${wrongPassword.toFixed(1)} ms`);
-      assert.ok(unknownEmail < wrongPassword * 2, `unknown ${unknownEmail.toFixed(1)} ms vs wrong password ${wrongPassword.toFixed(1)} ms`);
-    });
+describeEachBackend('login timing does not reveal accounts', (backend) => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer(backend, { env: { TESSERA_ABUSE_LIMITS: 'disabled' } });
+    await new Users(t.server()).create({ userId: ID.unique(), email: 'known@example.com', password: 'the-real-password' });
   });
-}
+  after(async () => t?.close());
+
+  async function medianMs(email: string): Promise<number> {
+    const times: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const start = performance.now();
+      const res = await t.fetch('/account/sessions/email', { method: 'POST', json: { email, password: 'a-wrong-password' } });
+      times.push(performance.now() - start);
+      assert.equal(res.status, 401);
+      assert.equal((await res.json()).type, 'user_invalid_credentials');
+    }
+    return times.sort((a, b) => a - b)[4];
+  }
+
+  it('an unknown email takes about as long as a wrong password', async () => {
+    await medianMs('warmup@example.com');
+    const wrongPassword = await medianMs('known@example.com');
+    const unknownEmail = await medianMs('nobody@example.com');
+    // Without the dummy verification an unknown email answers ~10x faster than a wrong password.
+    assert.ok(unknownEmail > wrongPassword * 0.5, `unknown ${unknownEmail.toFixed(1)} ms vs wrong password ${wrongPassword.toFixed(1)} ms`);
+    assert.ok(unknownEmail < wrongPassword * 2, `unknown ${unknownEmail.toFixed(1)} ms vs wrong password ${wrongPassword.toFixed(1)} ms`);
+  });
+});

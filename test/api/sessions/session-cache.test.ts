@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Account, ID, Users } from 'node-appwrite';
-import { backends, eventually, rejection, standaloneCache, startPeer, startServer, type TestServer } from '../../harness.ts';
+import { describeEachBackend, eventually, rejection, standaloneCache, startPeer, startServer, type TestServer } from '../../harness.ts';
 import { SessionsService } from '../../../src/sessions/sessions.service.ts';
 import { hashSecret } from '../../../src/support/secrets.ts';
 import type { SessionRow } from '../../../src/sessions/sessions.ts';
@@ -56,185 +56,183 @@ function gateFirstRead<T extends object>(db: T) {
   return { db: wrap(db), release, reachedGate };
 }
 
-for (const backend of backends()) {
-  describe(`session cache invalidation [${backend}]`, () => {
-    let t: TestServer;
-    let users: Users;
-    before(async () => {
-      t = await startServer(backend);
-      users = new Users(t.server());
-    });
-    after(async () => t?.close());
-
-    /** A user with one server-created session; returns the session cookie value. */
-    async function userWithSession(label: string) {
-      const user = await users.create({ userId: ID.unique(), email: `${label}-${Date.now()}@example.com`, password: PASSWORD, name: 'Before' });
-      const session = await users.createSession({ userId: user.$id });
-      assert.ok(session.secret, 'an API key sees the new session secret');
-      return { user, sessionId: session.$id, secret: session.secret, account: new Account(t.withSession(session.secret)) };
-    }
-
-    /** Two authenticated calls: the second is a warm hit. */
-    async function warm(account: Account, secret: string) {
-      await account.get();
-      await account.get();
-      assert.ok(t.container.sessions.cache.size > 0);
-      assert.ok(t.container.sessions.cache.get(cacheKey(secret)), 'the session is cached');
-    }
-
-    async function assertSignedOut(account: Account) {
-      const err = await rejection(account.get());
-      assert.equal(err.code, 401);
-      assert.equal(err.type, 'general_unauthorized_scope');
-    }
-
-    it('a warm hit skips the database (a row edited behind the services is not seen)', async () => {
-      // Control for every test below: without an invalidation, the cached copy is what answers.
-      const { user, account, secret } = await userWithSession('control');
-      await warm(account, secret);
-      await t.container.db.updateTable('users').set({ name: 'Edited behind the cache' }).where('id', '=', user.$id).execute();
-      assert.equal((await account.get()).name, 'Before');
-      await users.updateName({ userId: user.$id, name: 'Through the API' });
-      assert.equal((await account.get()).name, 'Through the API');
-    });
-
-    it('deleting the current session through the account ends it on the next request', async () => {
-      const { account, secret } = await userWithSession('self-delete');
-      await warm(account, secret);
-      await account.deleteSession({ sessionId: 'current' });
-      await assertSignedOut(account);
-      assert.equal(t.container.sessions.cache.get(cacheKey(secret)), undefined);
-    });
-
-    it('users.deleteSession ends that session on the next request', async () => {
-      const { user, sessionId, account, secret } = await userWithSession('admin-delete');
-      await warm(account, secret);
-      await users.deleteSession({ userId: user.$id, sessionId });
-      await assertSignedOut(account);
-    });
-
-    it('users.deleteSessions ends every warm session of the user', async () => {
-      const { user, account, secret } = await userWithSession('admin-delete-all');
-      const other = await users.createSession({ userId: user.$id });
-      const otherAccount = new Account(t.withSession(other.secret));
-      await warm(account, secret);
-      await warm(otherAccount, other.secret);
-      await users.deleteSessions({ userId: user.$id });
-      await assertSignedOut(account);
-      await assertSignedOut(otherAccount);
-      assert.equal((await users.listSessions({ userId: user.$id })).total, 0);
-    });
-
-    it('blocking the user answers 403 user_blocked on the next request, unblocking restores it', async () => {
-      const { user, account, secret } = await userWithSession('block');
-      await warm(account, secret);
-      await users.updateStatus({ userId: user.$id, status: false });
-      const err = await rejection(account.get());
-      assert.equal(err.code, 403);
-      assert.equal(err.type, 'user_blocked');
-      await users.updateStatus({ userId: user.$id, status: true });
-      assert.equal((await account.get()).$id, user.$id);
-    });
-
-    it('deleting the user ends its sessions on the next request', async () => {
-      const { user, account, secret } = await userWithSession('delete-user');
-      await warm(account, secret);
-      await users.delete({ userId: user.$id });
-      await assertSignedOut(account);
-      assert.equal(await t.container.db.selectFrom('sessions').select('id').where('user_id', '=', user.$id).executeTakeFirst(), undefined);
-    });
-
-    it('users.updatePassword ends the sessions on the next request', async () => {
-      const { user, account, secret } = await userWithSession('password');
-      await warm(account, secret);
-      await users.updatePassword({ userId: user.$id, password: 'a-new-password-2' });
-      await assertSignedOut(account);
-      assert.equal((await users.listSessions({ userId: user.$id })).total, 0);
-    });
-
-    it('users.updateName shows on the next account.get', async () => {
-      const { user, account, secret } = await userWithSession('rename');
-      await warm(account, secret);
-      await users.updateName({ userId: user.$id, name: 'After' });
-      assert.equal((await account.get()).name, 'After');
-    });
-
-    it('a session read that races its deletion is not cached', async () => {
-      const { user, sessionId, account, secret } = await userWithSession('race');
-      // A second SessionsService sharing the app's cache, whose first read stalls after the database answered.
-      const c = t.container;
-      const gate = gateFirstRead(c.db);
-      const gated = new SessionsService({ ...c.database, db: gate.db }, c.clock, c.random, c.events, c.sessions.cache);
-      const read = gated.authenticate(t.projectId, secret);
-      await gate.reachedGate; // the read has seen the live session...
-      await users.deleteSession({ userId: user.$id, sessionId }); // ...which is deleted before it is cached
-      gate.release();
-      assert.ok(await read, 'the in-flight read itself still answers what it read');
-      assert.equal(c.sessions.cache.get(cacheKey(secret)), undefined, 'but does not cache it');
-      await assertSignedOut(account);
-    });
-
-    if (backend === 'postgres') {
-      describe('across processes (LISTEN/NOTIFY)', () => {
-        let b: Awaited<ReturnType<typeof startSecondProcess>>;
-        before(async () => {
-          b = await startSecondProcess(t);
-        });
-        after(async () => b?.close());
-
-        async function warmOnB(secret: string) {
-          assert.equal(await b.accountStatus(secret), 200);
-          assert.equal(await b.accountStatus(secret), 200);
-          assert.ok(b.container.sessions.cache.get(cacheKey(secret)), 'process B cached the session');
-        }
-
-        it('a session deleted through process A stops working on process B', async () => {
-          const { user, sessionId, secret } = await userWithSession('xproc-delete');
-          await warmOnB(secret);
-          await users.deleteSession({ userId: user.$id, sessionId });
-          assert.equal(await eventually(() => b.accountStatus(secret), 401), 401);
-          assert.equal(b.container.sessions.cache.get(cacheKey(secret)), undefined);
-        });
-
-        it('a user blocked through process A is blocked on process B', async () => {
-          const { user, secret } = await userWithSession('xproc-block');
-          await warmOnB(secret);
-          await users.updateStatus({ userId: user.$id, status: false });
-          assert.equal(await eventually(() => b.accountStatus(secret), 403), 403);
-        });
-
-        it('process B listens again after its LISTEN connection is killed, and still sees revocations', async () => {
-          const admin = new pg.Client({ connectionString: t.databaseUrl });
-          await admin.connect();
-          const listeners = async () =>
-            (
-              await admin.query<{ pid: number }>(
-                `select pid from pg_stat_activity
-                 where datname = current_database() and pid <> pg_backend_pid() and state = 'idle'
-                 and (query ilike 'listen %' or query = 'select 1')`, // its last query: LISTEN, or the relay's heartbeat
-              )
-            ).rows.map((r) => r.pid);
-          try {
-            const before = await listeners();
-            assert.ok(before.length >= 2, 'both processes were listening');
-            await admin.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [before]);
-            // Both processes notice, and listen again on new connections.
-            const relistened = async () => (await listeners()).filter((pid) => !before.includes(pid)).length;
-            assert.equal(await eventually(relistened, 2), 2);
-          } finally {
-            await admin.end();
-          }
-          assert.equal(await eventually(async () => b.container.relay.live, true), true);
-
-          const { user, sessionId, secret } = await userWithSession('xproc-reconnect');
-          await warmOnB(secret);
-          await users.deleteSession({ userId: user.$id, sessionId });
-          assert.equal(await eventually(() => b.accountStatus(secret), 401), 401);
-        });
-      });
-    }
+describeEachBackend('session cache invalidation', (backend) => {
+  let t: TestServer;
+  let users: Users;
+  before(async () => {
+    t = await startServer(backend);
+    users = new Users(t.server());
   });
-}
+  after(async () => t?.close());
+
+  /** A user with one server-created session; returns the session cookie value. */
+  async function userWithSession(label: string) {
+    const user = await users.create({ userId: ID.unique(), email: `${label}-${Date.now()}@example.com`, password: PASSWORD, name: 'Before' });
+    const session = await users.createSession({ userId: user.$id });
+    assert.ok(session.secret, 'an API key sees the new session secret');
+    return { user, sessionId: session.$id, secret: session.secret, account: new Account(t.withSession(session.secret)) };
+  }
+
+  /** Two authenticated calls: the second is a warm hit. */
+  async function warm(account: Account, secret: string) {
+    await account.get();
+    await account.get();
+    assert.ok(t.container.sessions.cache.size > 0);
+    assert.ok(t.container.sessions.cache.get(cacheKey(secret)), 'the session is cached');
+  }
+
+  async function assertSignedOut(account: Account) {
+    const err = await rejection(account.get());
+    assert.equal(err.code, 401);
+    assert.equal(err.type, 'general_unauthorized_scope');
+  }
+
+  it('a warm hit skips the database (a row edited behind the services is not seen)', async () => {
+    // Control for every test below: without an invalidation, the cached copy is what answers.
+    const { user, account, secret } = await userWithSession('control');
+    await warm(account, secret);
+    await t.container.db.updateTable('users').set({ name: 'Edited behind the cache' }).where('id', '=', user.$id).execute();
+    assert.equal((await account.get()).name, 'Before');
+    await users.updateName({ userId: user.$id, name: 'Through the API' });
+    assert.equal((await account.get()).name, 'Through the API');
+  });
+
+  it('deleting the current session through the account ends it on the next request', async () => {
+    const { account, secret } = await userWithSession('self-delete');
+    await warm(account, secret);
+    await account.deleteSession({ sessionId: 'current' });
+    await assertSignedOut(account);
+    assert.equal(t.container.sessions.cache.get(cacheKey(secret)), undefined);
+  });
+
+  it('users.deleteSession ends that session on the next request', async () => {
+    const { user, sessionId, account, secret } = await userWithSession('admin-delete');
+    await warm(account, secret);
+    await users.deleteSession({ userId: user.$id, sessionId });
+    await assertSignedOut(account);
+  });
+
+  it('users.deleteSessions ends every warm session of the user', async () => {
+    const { user, account, secret } = await userWithSession('admin-delete-all');
+    const other = await users.createSession({ userId: user.$id });
+    const otherAccount = new Account(t.withSession(other.secret));
+    await warm(account, secret);
+    await warm(otherAccount, other.secret);
+    await users.deleteSessions({ userId: user.$id });
+    await assertSignedOut(account);
+    await assertSignedOut(otherAccount);
+    assert.equal((await users.listSessions({ userId: user.$id })).total, 0);
+  });
+
+  it('blocking the user answers 403 user_blocked on the next request, unblocking restores it', async () => {
+    const { user, account, secret } = await userWithSession('block');
+    await warm(account, secret);
+    await users.updateStatus({ userId: user.$id, status: false });
+    const err = await rejection(account.get());
+    assert.equal(err.code, 403);
+    assert.equal(err.type, 'user_blocked');
+    await users.updateStatus({ userId: user.$id, status: true });
+    assert.equal((await account.get()).$id, user.$id);
+  });
+
+  it('deleting the user ends its sessions on the next request', async () => {
+    const { user, account, secret } = await userWithSession('delete-user');
+    await warm(account, secret);
+    await users.delete({ userId: user.$id });
+    await assertSignedOut(account);
+    assert.equal(await t.container.db.selectFrom('sessions').select('id').where('user_id', '=', user.$id).executeTakeFirst(), undefined);
+  });
+
+  it('users.updatePassword ends the sessions on the next request', async () => {
+    const { user, account, secret } = await userWithSession('password');
+    await warm(account, secret);
+    await users.updatePassword({ userId: user.$id, password: 'a-new-password-2' });
+    await assertSignedOut(account);
+    assert.equal((await users.listSessions({ userId: user.$id })).total, 0);
+  });
+
+  it('users.updateName shows on the next account.get', async () => {
+    const { user, account, secret } = await userWithSession('rename');
+    await warm(account, secret);
+    await users.updateName({ userId: user.$id, name: 'After' });
+    assert.equal((await account.get()).name, 'After');
+  });
+
+  it('a session read that races its deletion is not cached', async () => {
+    const { user, sessionId, account, secret } = await userWithSession('race');
+    // A second SessionsService sharing the app's cache, whose first read stalls after the database answered.
+    const c = t.container;
+    const gate = gateFirstRead(c.db);
+    const gated = new SessionsService({ ...c.database, db: gate.db }, c.clock, c.random, c.events, c.sessions.cache);
+    const read = gated.authenticate(t.projectId, secret);
+    await gate.reachedGate; // the read has seen the live session...
+    await users.deleteSession({ userId: user.$id, sessionId }); // ...which is deleted before it is cached
+    gate.release();
+    assert.ok(await read, 'the in-flight read itself still answers what it read');
+    assert.equal(c.sessions.cache.get(cacheKey(secret)), undefined, 'but does not cache it');
+    await assertSignedOut(account);
+  });
+
+  if (backend === 'postgres') {
+    describe('across processes (LISTEN/NOTIFY)', () => {
+      let b: Awaited<ReturnType<typeof startSecondProcess>>;
+      before(async () => {
+        b = await startSecondProcess(t);
+      });
+      after(async () => b?.close());
+
+      async function warmOnB(secret: string) {
+        assert.equal(await b.accountStatus(secret), 200);
+        assert.equal(await b.accountStatus(secret), 200);
+        assert.ok(b.container.sessions.cache.get(cacheKey(secret)), 'process B cached the session');
+      }
+
+      it('a session deleted through process A stops working on process B', async () => {
+        const { user, sessionId, secret } = await userWithSession('xproc-delete');
+        await warmOnB(secret);
+        await users.deleteSession({ userId: user.$id, sessionId });
+        assert.equal(await eventually(() => b.accountStatus(secret), 401), 401);
+        assert.equal(b.container.sessions.cache.get(cacheKey(secret)), undefined);
+      });
+
+      it('a user blocked through process A is blocked on process B', async () => {
+        const { user, secret } = await userWithSession('xproc-block');
+        await warmOnB(secret);
+        await users.updateStatus({ userId: user.$id, status: false });
+        assert.equal(await eventually(() => b.accountStatus(secret), 403), 403);
+      });
+
+      it('process B listens again after its LISTEN connection is killed, and still sees revocations', async () => {
+        const admin = new pg.Client({ connectionString: t.databaseUrl });
+        await admin.connect();
+        const listeners = async () =>
+          (
+            await admin.query<{ pid: number }>(
+              `select pid from pg_stat_activity
+               where datname = current_database() and pid <> pg_backend_pid() and state = 'idle'
+               and (query ilike 'listen %' or query = 'select 1')`, // its last query: LISTEN, or the relay's heartbeat
+            )
+          ).rows.map((r) => r.pid);
+        try {
+          const before = await listeners();
+          assert.ok(before.length >= 2, 'both processes were listening');
+          await admin.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [before]);
+          // Both processes notice, and listen again on new connections.
+          const relistened = async () => (await listeners()).filter((pid) => !before.includes(pid)).length;
+          assert.equal(await eventually(relistened, 2), 2);
+        } finally {
+          await admin.end();
+        }
+        assert.equal(await eventually(async () => b.container.relay.live, true), true);
+
+        const { user, sessionId, secret } = await userWithSession('xproc-reconnect');
+        await warmOnB(secret);
+        await users.deleteSession({ userId: user.$id, sessionId });
+        assert.equal(await eventually(() => b.accountStatus(secret), 401), 401);
+      });
+    });
+  }
+});
 
 describe('session cache bounds', () => {
   const entry = (userId: string, hash: string) => ({

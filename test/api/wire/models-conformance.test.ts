@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account, ID, Project, Users } from 'node-appwrite';
-import { backends, startServer, type TestServer } from '../../harness.ts';
+import { describeEachBackend, startServer, type TestServer } from '../../harness.ts';
 
 /**
  * Response models against Appwrite's source: field order as Response::output walks the model rules
@@ -57,123 +57,121 @@ const AGENTS: [string, string, Device][] = [
 
 const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
 
-for (const backend of backends()) {
-  describe(`response models match Appwrite's [${backend}]`, () => {
-    let t: TestServer;
-    let users: Users;
-    before(async () => {
-      t = await startServer(backend, { env: { TESSERA_ABUSE_LIMITS: 'disabled' } });
-      users = new Users(t.server());
-    });
-    after(async () => t?.close());
+describeEachBackend('response models match Appwrite\'s', (backend) => {
+  let t: TestServer;
+  let users: Users;
+  before(async () => {
+    t = await startServer(backend, { env: { TESSERA_ABUSE_LIMITS: 'disabled' } });
+    users = new Users(t.server());
+  });
+  after(async () => t?.close());
 
-    const anonymousAs = async (userAgent: string) => {
-      const res = await t.fetch('/account/sessions/anonymous', { method: 'POST', headers: { 'user-agent': userAgent }, json: {} });
+  const anonymousAs = async (userAgent: string) => {
+    const res = await t.fetch('/account/sessions/anonymous', { method: 'POST', headers: { 'user-agent': userAgent }, json: {} });
+    assert.equal(res.status, 201);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const storedAgent = async (sessionId: string) =>
+    (await t.container.db.selectFrom('sessions').select('user_agent').where('id', '=', sessionId).executeTakeFirstOrThrow()).user_agent;
+
+  describe('Session device fields from the User-Agent', () => {
+    for (const [label, agent, expected] of AGENTS) {
+      it(`${label}: the twelve device fields are Appwrite's`, async () => {
+        const session = await anonymousAs(agent);
+        assert.equal(await storedAgent(String(session.$id)), agent);
+        assert.deepEqual(pick(session, DEVICE_FIELDS), expected);
+      });
+    }
+
+    it("node-appwrite's own agent has no client or device; only a Linux host is recognised", async () => {
+      const user = await users.create({ userId: ID.unique(), email: 'sdk-agent@example.com' });
+      const session = await users.createSession({ userId: user.$id });
+      const agent = await storedAgent(session.$id);
+      assert.match(agent, /^AppwriteNodeJSSDK\/27\.\d+\.\d+ \(/);
+      const os = process.platform === 'linux' ? { osCode: 'LIN', osName: 'GNU/Linux' } : {};
+      assert.deepEqual(pick(session as unknown as Record<string, unknown>, DEVICE_FIELDS), device(os));
+      // Lists re-read the same fields.
+      const listed = (await users.listSessions({ userId: user.$id })).sessions[0];
+      assert.deepEqual(pick(listed as unknown as Record<string, unknown>, DEVICE_FIELDS), device(os));
+    });
+
+    it('a key caller\'s X-Forwarded-User-Agent is the agent the fields are read from', async () => {
+      const user = await users.create({ userId: ID.unique(), email: 'forwarded-agent@example.com' });
+      const res = await t.fetch(`/users/${user.$id}/sessions`, {
+        method: 'POST',
+        headers: { 'x-appwrite-key': t.apiKey, 'user-agent': 'curl/8.5.0', 'x-forwarded-user-agent': AGENTS[4][1] },
+        json: {},
+      });
       assert.equal(res.status, 201);
-      return (await res.json()) as Record<string, unknown>;
-    };
-    const storedAgent = async (sessionId: string) =>
-      (await t.container.db.selectFrom('sessions').select('user_agent').where('id', '=', sessionId).executeTakeFirstOrThrow()).user_agent;
-
-    describe('Session device fields from the User-Agent', () => {
-      for (const [label, agent, expected] of AGENTS) {
-        it(`${label}: the twelve device fields are Appwrite's`, async () => {
-          const session = await anonymousAs(agent);
-          assert.equal(await storedAgent(String(session.$id)), agent);
-          assert.deepEqual(pick(session, DEVICE_FIELDS), expected);
-        });
-      }
-
-      it("node-appwrite's own agent has no client or device; only a Linux host is recognised", async () => {
-        const user = await users.create({ userId: ID.unique(), email: 'sdk-agent@example.com' });
-        const session = await users.createSession({ userId: user.$id });
-        const agent = await storedAgent(session.$id);
-        assert.match(agent, /^AppwriteNodeJSSDK\/27\.\d+\.\d+ \(/);
-        const os = process.platform === 'linux' ? { osCode: 'LIN', osName: 'GNU/Linux' } : {};
-        assert.deepEqual(pick(session as unknown as Record<string, unknown>, DEVICE_FIELDS), device(os));
-        // Lists re-read the same fields.
-        const listed = (await users.listSessions({ userId: user.$id })).sessions[0];
-        assert.deepEqual(pick(listed as unknown as Record<string, unknown>, DEVICE_FIELDS), device(os));
-      });
-
-      it('a key caller\'s X-Forwarded-User-Agent is the agent the fields are read from', async () => {
-        const user = await users.create({ userId: ID.unique(), email: 'forwarded-agent@example.com' });
-        const res = await t.fetch(`/users/${user.$id}/sessions`, {
-          method: 'POST',
-          headers: { 'x-appwrite-key': t.apiKey, 'user-agent': 'curl/8.5.0', 'x-forwarded-user-agent': AGENTS[4][1] },
-          json: {},
-        });
-        assert.equal(res.status, 201);
-        assert.deepEqual(pick(await res.json(), DEVICE_FIELDS), AGENTS[4][2]);
-      });
-    });
-
-    describe('field order, dates and empty values on the wire', () => {
-      it('a Session lists its fields in Appwrite order; no geo database gives "--" and "Unknown"', async () => {
-        const session = await anonymousAs(AGENTS[0][1]);
-        assert.deepEqual(Object.keys(session), SESSION_ORDER);
-        for (const k of ['$createdAt', '$updatedAt', 'expire']) assert.match(String(session[k]), DATE, k);
-        assert.deepEqual(
-          pick(session, ['provider', 'providerUid', 'providerAccessToken', 'providerAccessTokenExpiry', 'providerRefreshToken', 'countryCode', 'countryName', 'current', 'factors', 'secret', 'mfaUpdatedAt']),
-          { provider: 'anonymous', providerUid: '', providerAccessToken: '', providerAccessTokenExpiry: '', providerRefreshToken: '', countryCode: '--', countryName: 'Unknown', current: true, factors: ['anonymous'], secret: '', mfaUpdatedAt: '' },
-        );
-      });
-
-      it('a User (Users API) puts password, hash, hashOptions after name and carries impersonatorUserId: null', async () => {
-        const res = await t.fetch('/users', {
-          method: 'POST',
-          headers: { 'x-appwrite-key': t.apiKey },
-          json: { userId: 'ordered', email: 'ordered@example.com', password: 'correct-horse-1', name: 'Ord' },
-        });
-        assert.equal(res.status, 201);
-        const user = await res.json();
-        assert.deepEqual(Object.keys(user), USER_ORDER);
-        assert.equal(user.impersonatorUserId, null);
-        assert.equal(user.hash, 'argon2');
-        assert.deepEqual(Object.keys(user.targets[0]), TARGET_ORDER);
-        assert.equal(user.targets[0].providerId, null, 'providerId is optional: null when unset (Target.php:43-49)');
-        for (const k of ['$createdAt', '$updatedAt', 'registration', 'passwordUpdate']) assert.match(user[k], DATE, k);
-        assert.equal(user.accessedAt, '', 'the Users API sets no accessedAt (Users/Base.php:116-137)');
-        // Through node-appwrite too.
-        assert.equal((await users.get({ userId: 'ordered' })).impersonatorUserId, null);
-      });
-
-      it('an Account has the User fields without the password ones, in order; unset strings and dates are ""', async () => {
-        const { secret } = await new Account(t.server()).createEmailPasswordSession({ email: 'ordered@example.com', password: 'correct-horse-1' });
-        const account = await (await t.fetch('/account', { headers: { 'x-appwrite-session': secret } })).json();
-        assert.deepEqual(Object.keys(account), ACCOUNT_ORDER);
-        assert.equal(account.impersonatorUserId, null);
-        assert.equal((await new Account(t.withSession(secret)).get()).$id, 'ordered');
-        const guest = await anonymousAs('curl/8.5.0');
-        const anonymous = await users.get({ userId: String(guest.userId) });
-        assert.deepEqual([anonymous.email, anonymous.phone, anonymous.passwordUpdate, anonymous.targets], ['', '', '', []]);
-      });
-
-      it('a Token lists $id, $createdAt, userId, secret, expire, phrase', async () => {
-        const res = await t.fetch('/users/ordered/tokens', { method: 'POST', headers: { 'x-appwrite-key': t.apiKey }, json: {} });
-        const token = await res.json();
-        assert.deepEqual(Object.keys(token), ['$id', '$createdAt', 'userId', 'secret', 'expire', 'phrase']);
-        assert.deepEqual([token.phrase, DATE.test(token.expire)], ['', true]);
-      });
-
-      it('lists put total before the plural key', async () => {
-        const key = { 'x-appwrite-key': t.apiKey };
-        for (const [path, name] of [['/users', 'users'], ['/users/ordered/sessions', 'sessions'], ['/users/ordered/targets', 'targets'], ['/project/platforms', 'platforms']]) {
-          const body = await (await t.fetch(path, { headers: key })).json();
-          assert.deepEqual(Object.keys(body), ['total', name], path);
-        }
-      });
-
-      it('a web platform carries hostname and the legacy key; an app platform its identifier', async () => {
-        const project = new Project(t.server());
-        await project.createWebPlatform({ platformId: 'web-order', name: 'Web', hostname: 'order.example.com' });
-        await project.createAndroidPlatform({ platformId: 'droid-order', name: 'Droid', applicationId: 'com.example.order' });
-        const web = await (await t.fetch('/project/platforms/web-order', { headers: { 'x-appwrite-key': t.apiKey } })).json();
-        assert.deepEqual(Object.keys(web), ['$id', '$createdAt', '$updatedAt', 'name', 'type', 'hostname', 'key']);
-        assert.deepEqual([web.type, web.hostname, web.key], ['web', 'order.example.com', '']);
-        const droid = await (await t.fetch('/project/platforms/droid-order', { headers: { 'x-appwrite-key': t.apiKey } })).json();
-        assert.deepEqual(Object.keys(droid), ['$id', '$createdAt', '$updatedAt', 'name', 'type', 'applicationId']);
-      });
+      assert.deepEqual(pick(await res.json(), DEVICE_FIELDS), AGENTS[4][2]);
     });
   });
-}
+
+  describe('field order, dates and empty values on the wire', () => {
+    it('a Session lists its fields in Appwrite order; no geo database gives "--" and "Unknown"', async () => {
+      const session = await anonymousAs(AGENTS[0][1]);
+      assert.deepEqual(Object.keys(session), SESSION_ORDER);
+      for (const k of ['$createdAt', '$updatedAt', 'expire']) assert.match(String(session[k]), DATE, k);
+      assert.deepEqual(
+        pick(session, ['provider', 'providerUid', 'providerAccessToken', 'providerAccessTokenExpiry', 'providerRefreshToken', 'countryCode', 'countryName', 'current', 'factors', 'secret', 'mfaUpdatedAt']),
+        { provider: 'anonymous', providerUid: '', providerAccessToken: '', providerAccessTokenExpiry: '', providerRefreshToken: '', countryCode: '--', countryName: 'Unknown', current: true, factors: ['anonymous'], secret: '', mfaUpdatedAt: '' },
+      );
+    });
+
+    it('a User (Users API) puts password, hash, hashOptions after name and carries impersonatorUserId: null', async () => {
+      const res = await t.fetch('/users', {
+        method: 'POST',
+        headers: { 'x-appwrite-key': t.apiKey },
+        json: { userId: 'ordered', email: 'ordered@example.com', password: 'correct-horse-1', name: 'Ord' },
+      });
+      assert.equal(res.status, 201);
+      const user = await res.json();
+      assert.deepEqual(Object.keys(user), USER_ORDER);
+      assert.equal(user.impersonatorUserId, null);
+      assert.equal(user.hash, 'argon2');
+      assert.deepEqual(Object.keys(user.targets[0]), TARGET_ORDER);
+      assert.equal(user.targets[0].providerId, null, 'providerId is optional: null when unset (Target.php:43-49)');
+      for (const k of ['$createdAt', '$updatedAt', 'registration', 'passwordUpdate']) assert.match(user[k], DATE, k);
+      assert.equal(user.accessedAt, '', 'the Users API sets no accessedAt (Users/Base.php:116-137)');
+      // Through node-appwrite too.
+      assert.equal((await users.get({ userId: 'ordered' })).impersonatorUserId, null);
+    });
+
+    it('an Account has the User fields without the password ones, in order; unset strings and dates are ""', async () => {
+      const { secret } = await new Account(t.server()).createEmailPasswordSession({ email: 'ordered@example.com', password: 'correct-horse-1' });
+      const account = await (await t.fetch('/account', { headers: { 'x-appwrite-session': secret } })).json();
+      assert.deepEqual(Object.keys(account), ACCOUNT_ORDER);
+      assert.equal(account.impersonatorUserId, null);
+      assert.equal((await new Account(t.withSession(secret)).get()).$id, 'ordered');
+      const guest = await anonymousAs('curl/8.5.0');
+      const anonymous = await users.get({ userId: String(guest.userId) });
+      assert.deepEqual([anonymous.email, anonymous.phone, anonymous.passwordUpdate, anonymous.targets], ['', '', '', []]);
+    });
+
+    it('a Token lists $id, $createdAt, userId, secret, expire, phrase', async () => {
+      const res = await t.fetch('/users/ordered/tokens', { method: 'POST', headers: { 'x-appwrite-key': t.apiKey }, json: {} });
+      const token = await res.json();
+      assert.deepEqual(Object.keys(token), ['$id', '$createdAt', 'userId', 'secret', 'expire', 'phrase']);
+      assert.deepEqual([token.phrase, DATE.test(token.expire)], ['', true]);
+    });
+
+    it('lists put total before the plural key', async () => {
+      const key = { 'x-appwrite-key': t.apiKey };
+      for (const [path, name] of [['/users', 'users'], ['/users/ordered/sessions', 'sessions'], ['/users/ordered/targets', 'targets'], ['/project/platforms', 'platforms']]) {
+        const body = await (await t.fetch(path, { headers: key })).json();
+        assert.deepEqual(Object.keys(body), ['total', name], path);
+      }
+    });
+
+    it('a web platform carries hostname and the legacy key; an app platform its identifier', async () => {
+      const project = new Project(t.server());
+      await project.createWebPlatform({ platformId: 'web-order', name: 'Web', hostname: 'order.example.com' });
+      await project.createAndroidPlatform({ platformId: 'droid-order', name: 'Droid', applicationId: 'com.example.order' });
+      const web = await (await t.fetch('/project/platforms/web-order', { headers: { 'x-appwrite-key': t.apiKey } })).json();
+      assert.deepEqual(Object.keys(web), ['$id', '$createdAt', '$updatedAt', 'name', 'type', 'hostname', 'key']);
+      assert.deepEqual([web.type, web.hostname, web.key], ['web', 'order.example.com', '']);
+      const droid = await (await t.fetch('/project/platforms/droid-order', { headers: { 'x-appwrite-key': t.apiKey } })).json();
+      assert.deepEqual(Object.keys(droid), ['$id', '$createdAt', '$updatedAt', 'name', 'type', 'applicationId']);
+    });
+  });
+});
