@@ -102,8 +102,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const events = new EventBus(db, relay);
   await relay.start();
   const projects = new ProjectsService(db, clock, events);
-  // On SQLite, a key the CLI deletes is seen on the next use through the file's data version.
-  const keys = new KeysService(db, clock, random, events, relay, database.sync ? () => database.sync!.dataVersion() : undefined);
+  const keys = new KeysService(db, clock, random, events, relay);
   const platforms = new PlatformsService(db, clock, random, events);
   const sessionCache = new SessionCache(events, relay, clock, SESSION_CACHE_ENTRIES, config.sessionCacheMb * 1024 * 1024);
   const sessions = new SessionsService(database, clock, random, events, sessionCache);

@@ -64,14 +64,3 @@ export const INTERNAL_EVENTS: ReadonlySet<EventName> = new Set(['projects.[proje
 export function event<N extends EventName>(name: N, projectId: string, params: EventParams[N], payload?: unknown): DomainEvent<N> {
   return payload === undefined ? { name, projectId, params } : { name, projectId, params, payload };
 }
-
-/** `users.[userId].create` with userId "u1" → `users.u1.create`. */
-export function concreteName(e: DomainEvent): string {
-  const params = e.params as Record<string, string>;
-  return e.name.replace(/\[(\w+)\]/g, (_, key: string) => params[key] ?? `[${key}]`);
-}
-
-/** The user an event is about, if any: what per-user caches key on. */
-export function userOf(e: DomainEvent): string | null {
-  return 'userId' in e.params ? (e.params as { userId: string }).userId : null;
-}

@@ -33,6 +33,7 @@ export class EventRelay {
   private retry: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private sqlitePoll: NodeJS.Timeout | null = null;
+  private seenDataVersion: number | undefined;
   private readonly origin = Math.random().toString(36).slice(2);
 
   /**
@@ -116,13 +117,21 @@ export class EventRelay {
   }
 
   private watchSqlite(sqlite: SyncSqlite) {
-    let seen = sqlite.dataVersion();
-    this.sqlitePoll = setInterval(() => {
-      const now = sqlite.dataVersion();
-      if (now !== seen) this.reset();
-      seen = now;
-    }, SQLITE_POLL_MS);
+    this.seenDataVersion = sqlite.dataVersion();
+    this.sqlitePoll = setInterval(() => this.catchUp(), SQLITE_POLL_MS);
     this.sqlitePoll.unref();
+  }
+
+  /**
+   * SQLite: if another process (the CLI) committed since the last look, every cache starts again.
+   * One pragma; polled every 250 ms, and called on each use by caches that must not wait for the poll.
+   */
+  catchUp(): void {
+    if (!this.sqlite) return;
+    const version = this.sqlite.dataVersion();
+    if (version === this.seenDataVersion) return;
+    this.seenDataVersion = version;
+    this.reset();
   }
 
   private async listen(pool: pg.Pool): Promise<void> {

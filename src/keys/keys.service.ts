@@ -27,19 +27,17 @@ export class KeysService {
   private cache = new Map<string, { key: ApiKey; at: number }>();
   /** Counts invalidations: a database read that one overtook may hold a revoked key and is not cached. */
   private generation = 0;
-  private seenExternalVersion: number | undefined;
 
   /**
-   * `externalWriteVersion` (SQLite): changes whenever another connection commits to the file, such
-   * as `tessera keys delete` run next to the server, which cannot send this process an invalidation.
+   * `relay.catchUp()` runs on every key check: on SQLite, `tessera keys delete` run next to the server
+   * reaches it through the file's data version, which the relay compares (and then resets every cache).
    */
   constructor(
     private db: Db,
     private clock: Clock,
     private random: Random,
     private bus: EventBus,
-    private relay: Pick<EventRelay, 'live'>,
-    private externalWriteVersion?: () => number,
+    private relay: Pick<EventRelay, 'live' | 'catchUp'>,
   ) {
     bus.onCommitEverywhere(['keys.[keyId].update', 'keys.[keyId].delete'], (e) => this.forget(e.projectId, (e.params as { keyId: string }).keyId));
     bus.onCommitEverywhere(['projects.[projectId].update'], (e) => this.forget(e.projectId, ''));
@@ -130,7 +128,7 @@ export class KeysService {
   }
 
   private cached(secretHash: string): ApiKey | undefined {
-    this.noticeExternalWrites();
+    this.relay.catchUp();
     // While another process's invalidation could be missed (LISTEN connection down), read the database.
     if (!this.relay.live) return undefined;
     const hit = this.cache.get(secretHash);
@@ -150,14 +148,6 @@ export class KeysService {
       this.cache.set(secretHash, { key, at: this.clock.now() });
     }
     return key;
-  }
-
-  private noticeExternalWrites() {
-    if (!this.externalWriteVersion) return;
-    const version = this.externalWriteVersion();
-    if (version === this.seenExternalVersion) return;
-    this.seenExternalVersion = version;
-    this.forget('*', '*');
   }
 
   /** Drops one key, a project's keys (`id` empty), or everything (`projectId` '*'). */

@@ -18,7 +18,10 @@ export async function findLiveTokens(db: Executor, projectId: string, userId: st
     .execute();
 }
 
-/** consumeToken as a template step, for a login that consumes its token in the session's transaction. */
+/**
+ * Single-use consumption, as a step of the login's transaction: only the request whose delete removes
+ * the row may use the token.
+ */
 export const consumeTokenTemplate = new QueryTemplate(['project_id', 'id'], (db, v: { project_id: string; id: string }) =>
   db.deleteFrom('tokens').where('project_id', '=', v.project_id).where('id', '=', v.id),
 );
@@ -27,12 +30,6 @@ export const consumeTokenTemplate = new QueryTemplate(['project_id', 'id'], (db,
 export async function deleteUserTokens(db: Executor, projectId: string, userId: string, types: readonly number[]): Promise<number> {
   const r = await db.deleteFrom('tokens').where('project_id', '=', projectId).where('user_id', '=', userId).where('type', 'in', types).executeTakeFirst();
   return Number(r.numDeletedRows);
-}
-
-/** Single-use consumption: only the request whose delete removes the row may use the token. */
-export async function consumeToken(db: Executor, projectId: string, id: string): Promise<boolean> {
-  const r = await db.deleteFrom('tokens').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
-  return Number(r.numDeletedRows) === 1;
 }
 
 /** Deletes up to `batch` expired tokens; returns how many. */
