@@ -101,7 +101,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const relay = new EventRelay(database.pool, opts.invalidationHeartbeatMs, database.sync);
   const events = new EventBus(db, relay);
   await relay.start();
-  const projects = new ProjectsService(db, clock, events);
+  const projects = new ProjectsService(db, clock, events, database.dialect);
   const keys = new KeysService(db, clock, random, events, relay);
   const platforms = new PlatformsService(db, clock, random, events);
   const sessionCache = new SessionCache(events, relay, clock, SESSION_CACHE_ENTRIES, config.sessionCacheMb * 1024 * 1024);

@@ -29,3 +29,23 @@ export async function countProjects(db: Executor): Promise<number> {
   const row = await db.selectFrom('projects').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** The stored settings, locked until the transaction ends on PostgreSQL (SQLite writers are serialised). */
+export async function lockProjectSettings(trx: Executor, id: string, dialect: 'sqlite' | 'postgres'): Promise<ProjectSettings | null> {
+  let q = trx.selectFrom('projects').select('settings').where('id', '=', id);
+  if (dialect === 'postgres') q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  return row ? parseSettings(row.settings) : null;
+}
+
+export async function updateProjectRow(trx: Executor, id: string, changes: { settings?: ProjectSettings; name?: string; now: number }): Promise<void> {
+  await trx
+    .updateTable('projects')
+    .set({
+      ...(changes.settings ? { settings: JSON.stringify(changes.settings) } : {}),
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      updated_at: changes.now,
+    })
+    .where('id', '=', id)
+    .execute();
+}

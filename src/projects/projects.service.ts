@@ -1,10 +1,12 @@
+import type { Database } from '../db/database.ts';
 import type { Db, Executor } from '../db/schema.ts';
 import type { Clock } from '../support/clock.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import { AppwriteError } from '../errors/errors.ts';
 import type { EventBus } from '../events/bus.ts';
-import { DEFAULT_AUTHS, type Project } from './projects.ts';
-import { findProjectById, insertProject } from './projects.repository.ts';
+import { event } from '../events/events.ts';
+import { DEFAULT_AUTHS, type Project, type ProjectSettings } from './projects.ts';
+import { findProjectById, insertProject, lockProjectSettings, updateProjectRow } from './projects.repository.ts';
 
 const PROJECT_TTL_MS = 5_000;
 
@@ -14,7 +16,8 @@ export class ProjectsService {
   constructor(
     private db: Db,
     private clock: Clock,
-    bus: EventBus,
+    private bus: EventBus,
+    private dialect: Database['dialect'],
   ) {
     // Platforms decide the origins a project admits; settings its policies.
     const changes = ['projects.[projectId].update', 'platforms.[platformId].create', 'platforms.[platformId].update', 'platforms.[platformId].delete'] as const;
@@ -48,5 +51,21 @@ export class ProjectsService {
       throw err;
     }
     return (await findProjectById(db, id))!;
+  }
+
+  /**
+   * Changes the project's settings: `change` gets the stored settings (locked for the transaction, so
+   * two concurrent updates of different policies both land) and returns the new ones; it may throw an
+   * AppwriteError to refuse. Every process drops its cached project when this commits.
+   */
+  async updateSettings(id: string, change: (settings: ProjectSettings) => ProjectSettings): Promise<Project> {
+    await this.bus.transaction(async (trx, emit) => {
+      const settings = await lockProjectSettings(trx, id, this.dialect);
+      if (!settings) throw new AppwriteError('project_not_found');
+      await updateProjectRow(trx, id, { settings: change(structuredClone(settings)), now: this.clock.now() });
+      emit(event('projects.[projectId].update', id, { projectId: id }));
+    });
+    this.cache.delete(id);
+    return (await findProjectById(this.db, id))!;
   }
 }

@@ -13,8 +13,26 @@ export interface AuthSettings {
   disabledMethods: string[];
 }
 
+/** The project's own SMTP server (Appwrite's `smtp` attribute); the password is sealed at rest. */
+export interface SmtpSettings {
+  enabled: boolean;
+  senderName: string;
+  senderEmail: string;
+  replyToName: string;
+  replyToEmail: string;
+  host: string;
+  port: number;
+  username: string;
+  /** Sealed with the server key (context `smtp:<projectId>`); never returned. */
+  passwordSealed: string;
+  secure: '' | 'tls' | 'ssl';
+}
+
 export interface ProjectSettings {
   auths: AuthSettings;
+  smtp?: SmtpSettings;
+  /** Project labels (`project.updateLabels`). */
+  labels?: string[];
 }
 
 export interface Project {
@@ -46,3 +64,14 @@ export function parseSettings(json: string): ProjectSettings {
   const raw = JSON.parse(json || '{}') as Partial<ProjectSettings>;
   return { ...raw, auths: { ...DEFAULT_AUTHS, ...(raw.auths ?? {}) } };
 }
+
+/** Appwrite's auth methods (app/config/auth.php), in its order; each can be switched off per project. */
+export const AUTH_METHODS = ['email-password', 'magic-url', 'email-otp', 'anonymous', 'invites', 'jwt', 'phone'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** Appwrite's optional services and API protocols: reported on the Project model, always enabled here. */
+export const PROJECT_SERVICES = [
+  'account', 'avatars', 'databases', 'tablesdb', 'locale', 'health', 'project', 'storage', 'teams', 'users',
+  'vcs', 'sites', 'functions', 'proxy', 'graphql', 'migrations', 'messaging', 'advisor', 'oauth2',
+] as const;
+export const PROJECT_PROTOCOLS = ['rest', 'graphql', 'websocket'] as const;

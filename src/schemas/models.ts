@@ -6,6 +6,7 @@ import type { TargetRow } from '../targets/targets.ts';
 import type { ApiKey } from '../keys/keys.ts';
 import { KEY_FIELDS, type Platform } from '../platforms/platforms.ts';
 import { parseUserAgent } from '../sessions/user-agent.ts';
+import { AUTH_METHODS, PROJECT_PROTOCOLS, PROJECT_SERVICES, type Project } from '../projects/projects.ts';
 
 /**
  * Rows → Appwrite response models. Each function lists every field of its model and nothing else,
@@ -142,4 +143,40 @@ export function platformModel(p: Platform) {
 
 export function listModel<T>(name: string, total: number, items: T[]) {
   return { total, [name]: items };
+}
+
+/** Project model (Appwrite's Response\Model\Project): the SMTP password is write-only, always "". */
+export function projectModel(p: Project) {
+  const smtp = p.settings.smtp;
+  const disabled = p.settings.auths.disabledMethods;
+  return {
+    $id: p.id,
+    $createdAt: formatDate(p.createdAt),
+    $updatedAt: formatDate(p.updatedAt),
+    name: p.name,
+    teamId: '',
+    region: 'default',
+    devKeys: [],
+    smtpEnabled: smtp?.enabled ?? false,
+    smtpSenderName: smtp?.senderName ?? '',
+    smtpSenderEmail: smtp?.senderEmail ?? '',
+    smtpReplyToName: smtp?.replyToName ?? '',
+    smtpReplyToEmail: smtp?.replyToEmail ?? '',
+    smtpHost: smtp?.host ?? '',
+    smtpPort: smtp?.port ?? 0,
+    smtpUsername: smtp?.username ?? '',
+    smtpPassword: '',
+    smtpSecure: smtp?.secure ?? '',
+    pingCount: 0,
+    pingedAt: '',
+    labels: p.settings.labels ?? [],
+    status: 'active',
+    onboarding: [],
+    authMethods: AUTH_METHODS.map((id) => ({ $id: id, enabled: !disabled.includes(id) })),
+    services: PROJECT_SERVICES.map((id) => ({ $id: id, enabled: true })),
+    protocols: PROJECT_PROTOCOLS.map((id) => ({ $id: id, enabled: true })),
+    blocks: [],
+    consoleAccessedAt: '',
+    wafEnabled: false,
+  };
 }
