@@ -31,6 +31,8 @@ export interface Config {
   sessionCacheMb: number;
   /** The outbox worker (TESSERA_OUTBOX_*): tests shorten these; defaults suit production. */
   outbox: OutboxConfig;
+  /** TESSERA_SMS_WEBHOOK_URL: SMS are POSTed there as JSON {to, from, text}; null: no SMS provider. */
+  smsWebhookUrl: string | null;
 }
 
 export interface OutboxConfig {
@@ -118,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKeyFile: env.TESSERA_SECRET_KEY_FILE || null,
     outbox: parseOutboxConfig(env),
     sessionCacheMb,
+    smsWebhookUrl: env.TESSERA_SMS_WEBHOOK_URL || null,
   };
 }
 

@@ -23,6 +23,10 @@ import { RateLimitsService } from './rate-limits/rate-limits.service.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { OutboxService } from './events/outbox.service.ts';
 import { HTTP_CHANNEL, httpChannel } from './events/channels/http.ts';
+import { MessagingService } from './messaging/messaging.service.ts';
+import { mailChannel } from './messaging/mail.channel.ts';
+import { smsChannel } from './messaging/sms.channel.ts';
+import { MAIL_CHANNEL, SMS_CHANNEL } from './messaging/messaging.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -52,6 +56,8 @@ export interface Container {
   maintenance: MaintenanceService;
   /** Durable delivery of what must leave the process; main.ts starts its worker. */
   outbox: OutboxService;
+  /** Queues mail and SMS through the outbox. */
+  messaging: MessagingService;
   close(): Promise<void>;
 }
 
@@ -122,14 +128,19 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const maintenance = new MaintenanceService(db, clock, logger);
   const outbox = new OutboxService(database, clock, random, sealer, logger, config.outbox);
   outbox.register(HTTP_CHANNEL, httpChannel());
+  const mail = mailChannel(config);
+  outbox.register(MAIL_CHANNEL, mail.deliver);
+  outbox.register(SMS_CHANNEL, smsChannel(config));
+  const messaging = new MessagingService(config, outbox);
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
-    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox,
+    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).
       await outbox.stop();
+      mail.close();
       await relay.stop();
       await database.close();
     },

@@ -124,6 +124,8 @@ export async function startServer(backend: Backend, opts: { clock?: Clock; env?:
   const apiKey = JSON.parse(fs.readFileSync(boot!.keyFile, 'utf8')).secret as string;
   const app = await buildApp(container);
   await app.listen({ port: 0, host: '127.0.0.1' });
+  // Mail, SMS and webhooks leave through the outbox, as in main.ts.
+  container.outbox.start();
   const port = (app.server.address() as AddressInfo).port;
   const endpoint = `http://127.0.0.1:${port}/v1`;
   const projectId = 'default';
@@ -283,4 +285,166 @@ export function rawHttp(endpoint: string, opts: { method?: string; path: string;
     req.on('error', reject);
     req.end(opts.body);
   });
+}
+
+export interface CapturedMail {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  /** Header X-Tessera-Message-Id: the outbox message id (one per queued mail, stable across retries). */
+  messageId: string;
+}
+
+/**
+ * A real SMTP server (smtp-server) that keeps every mail it accepts. Start a Tessera server with
+ * `env: { TESSERA_SMTP_URL: mail.url }`. `stop()` / `restart()` take it down and back on the same port
+ * (an outage); tests read links and codes with linkIn/codeIn rather than relying on template wording.
+ */
+export interface MailCatcher {
+  url: string;
+  port: number;
+  messages: CapturedMail[];
+  /** The first captured mail (from now on or already there) to `to` matching `filter`; fails after `ms`. */
+  waitFor(to: string, filter?: (m: CapturedMail) => boolean, ms?: number): Promise<CapturedMail>;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startMailCatcher(): Promise<MailCatcher> {
+  const { SMTPServer } = await import('smtp-server');
+  const { simpleParser } = await import('mailparser');
+  const messages: CapturedMail[] = [];
+  const waiters = new Set<() => void>();
+  const make = () =>
+    new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, _session, done) {
+        simpleParser(stream)
+          .then((m) => {
+            const addresses = (a: unknown) => (Array.isArray(a) ? a : a ? [a] : []).flatMap((x: any) => x.value.map((v: any) => String(v.address).toLowerCase()));
+            messages.push({
+              from: addresses(m.from).join(','),
+              to: addresses(m.to),
+              subject: m.subject ?? '',
+              text: m.text ?? '',
+              html: typeof m.html === 'string' ? m.html : '',
+              messageId: String(m.headers.get('x-tessera-message-id') ?? ''),
+            });
+            for (const w of waiters) w();
+            done();
+          })
+          .catch(done);
+      },
+    });
+  let server = make();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  const find = (to: string, filter?: (m: CapturedMail) => boolean) => messages.find((m) => m.to.includes(to.toLowerCase()) && (!filter || filter(m)));
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    messages,
+    waitFor(to, filter, ms = 5_000) {
+      const hit = find(to, filter);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = find(to, filter);
+          if (!m) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(m);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no mail to ${to} within ${ms} ms (captured: ${messages.map((m) => `${m.to.join(',')}: ${m.subject}`).join('; ') || 'none'})`));
+        }, ms);
+        waiters.add(check);
+      });
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    async restart() {
+      server = make();
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The first URL in a mail's text (a verification, recovery, magic-URL or invitation link). */
+export function linkIn(mail: CapturedMail): URL {
+  const m = /https?:\/\/[^\s"'<>]+/.exec(mail.text);
+  if (!m) throw new Error(`no link in mail "${mail.subject}": ${mail.text.slice(0, 300)}`);
+  return new URL(m[0]);
+}
+
+/** The first 6-digit code in a mail's text (email OTP, MFA challenge). */
+export function codeIn(mail: CapturedMail): string {
+  const m = /\b(\d{6})\b/.exec(mail.text);
+  if (!m) throw new Error(`no 6-digit code in mail "${mail.subject}": ${mail.text.slice(0, 300)}`);
+  return m[1];
+}
+
+export interface CapturedSms {
+  to: string;
+  from: string;
+  text: string;
+  /** Header X-Tessera-Message-Id: the outbox message id. */
+  messageId: string;
+}
+
+/**
+ * A local HTTP receiver standing in for the SMS webhook provider: start a server with
+ * `env: { TESSERA_SMS_WEBHOOK_URL: sms.url }`; read codes with `codeInSms`.
+ */
+export interface SmsReceiver {
+  url: string;
+  messages: CapturedSms[];
+  waitFor(to: string, filter?: (m: CapturedSms) => boolean, ms?: number): Promise<CapturedSms>;
+  close(): Promise<void>;
+}
+
+export async function startSmsReceiver(): Promise<SmsReceiver> {
+  const messages: CapturedSms[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        messages.push({ to: String(body.to), from: String(body.from ?? ''), text: String(body.text ?? ''), messageId: String(req.headers['x-tessera-message-id'] ?? '') });
+        res.writeHead(200).end('{}');
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/sms`,
+    messages,
+    async waitFor(to, filter, ms = 5_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const hit = messages.find((m) => m.to === to && (!filter || filter(m)));
+        if (hit) return hit;
+        if (Date.now() > deadline) throw new Error(`no SMS to ${to} within ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** The first 6-digit code in an SMS. */
+export function codeInSms(sms: CapturedSms): string {
+  const m = /\b(\d{6})\b/.exec(sms.text);
+  if (!m) throw new Error(`no 6-digit code in SMS: ${sms.text}`);
+  return m[1];
 }
