@@ -27,6 +27,9 @@ import { MessagingService } from './messaging/messaging.service.ts';
 import { mailChannel } from './messaging/mail.channel.ts';
 import { smsChannel } from './messaging/sms.channel.ts';
 import { MAIL_CHANNEL, SMS_CHANNEL } from './messaging/messaging.ts';
+import { TeamsService } from './teams/teams.service.ts';
+import { MembershipsService } from './teams/memberships.service.ts';
+import { InvitationsService } from './teams/invitations.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -58,6 +61,9 @@ export interface Container {
   outbox: OutboxService;
   /** Queues mail and SMS through the outbox. */
   messaging: MessagingService;
+  teams: TeamsService;
+  memberships: MembershipsService;
+  invitations: InvitationsService;
   close(): Promise<void>;
 }
 
@@ -132,10 +138,14 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   outbox.register(MAIL_CHANNEL, mail.deliver);
   outbox.register(SMS_CHANNEL, smsChannel(config));
   const messaging = new MessagingService(config, outbox);
+  const teams = new TeamsService(db, clock, random, events);
+  const memberships = new MembershipsService(db, clock, events, teams, sessions);
+  const invitations = new InvitationsService(db, clock, random, events, teams, users, targets, messaging);
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
     projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging,
+    teams, memberships, invitations,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).

@@ -5,10 +5,10 @@ import { AppwriteError } from '../errors/errors.ts';
 
 const TOTAL_CAP = 5000;
 /** How Appwrite names each listed item in its cursor-not-found message. */
-const ITEM_NAME: Record<ListOptions['table'], string> = { users: 'User', sessions: 'Session', keys: 'Key', platforms: 'Platform', targets: 'Target' };
+const ITEM_NAME: Record<ListOptions['table'], string> = { users: 'User', sessions: 'Session', keys: 'Key', platforms: 'Platform', targets: 'Target', teams_listed: 'Team', memberships: 'Membership' };
 
 export interface ListOptions {
-  table: 'users' | 'sessions' | 'keys' | 'platforms' | 'targets';
+  table: 'users' | 'sessions' | 'keys' | 'platforms' | 'targets' | 'teams_listed' | 'memberships';
   projectId: string;
   query: ListQuery;
   /** Free-text `search` param, matched word by word against the table's `search` column. */
@@ -16,6 +16,8 @@ export interface ListOptions {
   /** Extra scoping, e.g. sessions of one user. */
   where?: Record<string, string>;
   total: boolean;
+  /** A further condition on the listed rows (e.g. only the teams a user belongs to). */
+  restrict?: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>;
 }
 
 /** Runs an Appwrite list query (filters, order, cursor, page) on one project's rows. */
@@ -23,6 +25,7 @@ export async function runList<Row>(db: Executor, o: ListOptions): Promise<{ rows
   const base = () => {
     let q = (db as any).selectFrom(o.table).where('project_id', '=', o.projectId);
     for (const [k, v] of Object.entries(o.where ?? {})) q = q.where(k, '=', v);
+    if (o.restrict) q = q.where(o.restrict);
     for (const f of o.query.filters) q = q.where((eb: ExpressionBuilder<any, any>) => compileFilter(eb, f));
     const words = searchWords(o.search);
     for (const word of words) q = q.where(sql`lower(search)`, 'like', `%${escapeLike(word)}%`);

@@ -162,3 +162,51 @@ export type Db = Kysely<DB>;
 export type Trx = Transaction<DB>;
 /** Either the database or an open transaction: repositories take this as their first argument. */
 export type Executor = Kysely<DB> | Transaction<DB>;
+
+export interface TeamsTable {
+  seq: Generated<number>;
+  project_id: string;
+  id: string;
+  name: string;
+  prefs: string;
+  search: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The view over teams with `total` (confirmed members) counted and Appwrite's `billingPlan` (''). */
+export interface TeamsListedView {
+  seq: number;
+  project_id: string;
+  id: string;
+  name: string;
+  prefs: string;
+  search: string;
+  created_at: number;
+  updated_at: number;
+  billing_plan: string;
+  total: number;
+}
+
+export interface MembershipsTable {
+  seq: Generated<number>;
+  project_id: string;
+  id: string;
+  team_id: string;
+  user_id: string;
+  /** JSON array of role names. */
+  roles: string;
+  invited: number;
+  joined: number | null;
+  confirm: number;
+  secret_hash: string;
+  search: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DB {
+  teams: TeamsTable;
+  teams_listed: TeamsListedView;
+  memberships: MembershipsTable;
+}

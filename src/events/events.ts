@@ -64,3 +64,18 @@ export const INTERNAL_EVENTS: ReadonlySet<EventName> = new Set(['projects.[proje
 export function event<N extends EventName>(name: N, projectId: string, params: EventParams[N], payload?: unknown): DomainEvent<N> {
   return payload === undefined ? { name, projectId, params } : { name, projectId, params, payload };
 }
+
+type Team = { teamId: string };
+type TeamMembership = { teamId: string; membershipId: string };
+
+/** Teams and memberships (behaviours.md §15); payloads are the Team / Membership models. */
+export interface EventParams {
+  'teams.[teamId].create': Team;
+  'teams.[teamId].update': Team;
+  'teams.[teamId].update.prefs': Team;
+  'teams.[teamId].delete': Team;
+  'teams.[teamId].memberships.[membershipId].create': TeamMembership;
+  'teams.[teamId].memberships.[membershipId].update': TeamMembership;
+  'teams.[teamId].memberships.[membershipId].update.status': TeamMembership;
+  'teams.[teamId].memberships.[membershipId].delete': TeamMembership;
+}

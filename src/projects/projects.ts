@@ -11,6 +11,13 @@ export interface AuthSettings {
   passwordStrength: { min: number; uppercase: boolean; lowercase: boolean; number: boolean; symbols: boolean };
   /** Disabled auth methods (Appwrite: missing = enabled). */
   disabledMethods: string[];
+  /** Membership privacy: which member fields non-key callers see in team member lists (true = visible). */
+  membershipsUserId: boolean;
+  membershipsUserEmail: boolean;
+  membershipsUserPhone: boolean;
+  membershipsUserName: boolean;
+  membershipsMfa: boolean;
+  membershipsUserAccessedAt: boolean;
 }
 
 /** The project's own SMTP server (Appwrite's `smtp` attribute); the password is sealed at rest. */
@@ -58,6 +65,13 @@ export const DEFAULT_AUTHS: AuthSettings = {
   invalidateSessions: true,
   passwordStrength: { min: 8, uppercase: false, lowercase: false, number: false, symbols: false },
   disabledMethods: [],
+  // As new Appwrite projects: every member field hidden from other members until the policy shows it.
+  membershipsUserId: false,
+  membershipsUserEmail: false,
+  membershipsUserPhone: false,
+  membershipsUserName: false,
+  membershipsMfa: false,
+  membershipsUserAccessedAt: false,
 };
 
 export function parseSettings(json: string): ProjectSettings {

@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import type { Container } from '../container.ts';
+import { route } from '../http/route.ts';
+import { projectIdOf } from '../http/caller.ts';
+import { P, T } from '../schemas/params.ts';
+import { projectModel } from '../schemas/models.ts';
+import type { AuthSettings } from '../projects/projects.ts';
+import { membershipPrivacyPolicyModel } from './teams.ts';
+
+type PrivacyInput = Partial<Record<'userId' | 'userEmail' | 'userPhone' | 'userName' | 'userMFA' | 'userAccessedAt', boolean>>;
+
+/** Policy param → the project's `auths` key (Appwrite's names). */
+const AUTH_KEYS = {
+  userId: 'membershipsUserId',
+  userEmail: 'membershipsUserEmail',
+  userPhone: 'membershipsUserPhone',
+  userName: 'membershipsUserName',
+  userMFA: 'membershipsMfa',
+  userAccessedAt: 'membershipsUserAccessedAt',
+} as const satisfies Record<keyof PrivacyInput, keyof AuthSettings>;
+
+/** The membership-privacy policy: which member fields team members see of each other (true = visible). */
+export function membershipPrivacyRoutes(c: Pick<Container, 'projects'>) {
+  return async (app: FastifyInstance) => {
+    route(app, {
+      method: 'GET',
+      url: '/project/policies/membership-privacy',
+      meta: { scope: ['policies.read', 'project.policies.read'] },
+      handler: async (req) => membershipPrivacyPolicyModel(req.caller.project.settings.auths),
+    });
+
+    // Omitted (or null) params keep their value.
+    route<{}, PrivacyInput>(app, {
+      method: 'PATCH',
+      url: '/project/policies/membership-privacy',
+      meta: { scope: ['policies.write', 'project.policies.write'] },
+      params: T.Object(Object.fromEntries(Object.keys(AUTH_KEYS).map((k) => [k, P.opt(P.bool())]))),
+      handler: async (req, _reply, input) => {
+        const project = await c.projects.updateSettings(projectIdOf(req), (settings) => {
+          for (const [param, key] of Object.entries(AUTH_KEYS) as [keyof PrivacyInput, (typeof AUTH_KEYS)[keyof PrivacyInput]][]) {
+            const value = input[param];
+            if (value !== undefined) settings.auths[key] = value;
+          }
+          return settings;
+        });
+        return projectModel(project);
+      },
+    });
+  };
+}
