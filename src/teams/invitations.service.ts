@@ -148,7 +148,8 @@ export class InvitationsService {
     if (m.user.email) {
       await this.messaging.queueEmail(trx, project, { templateId: 'invitation', locale: m.locale, to: { email: m.user.email, name: m.user.name }, variables });
     } else if (m.user.phone) {
-      await this.messaging.queueSms(trx, project, { templateId: 'invitation', locale: m.locale, to: m.user.phone, variables });
+      // Appwrite's SMS invitation fills the link in as {{token}}.
+      await this.messaging.queueSms(trx, project, { templateId: 'invitation', locale: m.locale, to: m.user.phone, variables: { ...variables, token: m.link } });
     }
   }
 }

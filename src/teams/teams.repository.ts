@@ -91,17 +91,17 @@ export function listMemberships(db: Executor, projectId: string, o: { query: Lis
 
 /**
  * A user's memberships, for the roles derived from them (JWT roles claim, permission roles): only
- * confirmed ones grant `team:<id>` and `team:<id>/<role>`.
+ * confirmed ones grant `team:<id>`, `team:<id>/<role>` and `member:<membershipId>`.
  */
-export async function listMembershipsOfUser(db: Executor, projectId: string, userId: string): Promise<{ teamId: string; roles: string[]; confirmed: boolean }[]> {
+export async function listMembershipsOfUser(db: Executor, projectId: string, userId: string): Promise<{ teamId: string; roles: string[]; confirmed: boolean; membershipId: string }[]> {
   const rows = await db
     .selectFrom('memberships')
-    .select(['team_id', 'roles', 'confirm'])
+    .select(['id', 'team_id', 'roles', 'confirm'])
     .where('project_id', '=', projectId)
     .where('user_id', '=', userId)
     .orderBy('seq')
     .execute();
-  return rows.map((r) => ({ teamId: r.team_id, roles: JSON.parse(r.roles) as string[], confirmed: r.confirm === 1 }));
+  return rows.map((r) => ({ teamId: r.team_id, roles: JSON.parse(r.roles) as string[], confirmed: r.confirm === 1, membershipId: r.id }));
 }
 
 /** The roles a user holds in a team as a confirmed member, or null when they are not one. */

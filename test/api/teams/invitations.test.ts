@@ -1,23 +1,26 @@
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account, ID, Teams, Users } from 'node-appwrite';
-import { describeEachBackend, expectError, linkIn, startMailCatcher, startServer, type MailCatcher, type TestServer } from '../../harness.ts';
+import { describeEachBackend, expectError, linkIn, startMailCatcher, startServer, startSmsReceiver, type MailCatcher, type SmsReceiver, type TestServer } from '../../harness.ts';
 
 const PASSWORD = 'correct horse battery';
 
 describeEachBackend('team invitations by email', (backend) => {
   let t: TestServer;
   let mail: MailCatcher;
+  let sms: SmsReceiver;
   let users: Users;
   before(async () => {
     mail = await startMailCatcher();
+    sms = await startSmsReceiver();
     // Invitations count 10 an hour per route and address: every test here sends from 127.0.0.1.
-    t = await startServer(backend, { env: { TESSERA_SMTP_URL: mail.url, TESSERA_ABUSE_LIMITS: 'disabled' } });
+    t = await startServer(backend, { env: { TESSERA_SMTP_URL: mail.url, TESSERA_SMS_WEBHOOK_URL: sms.url, TESSERA_ABUSE_LIMITS: 'disabled' } });
     users = new Users(t.server());
   });
   after(async () => {
     await t?.close();
     await mail?.close();
+    await sms?.close();
   });
 
   const guestTeams = () => new Teams(t.guest());
@@ -153,5 +156,16 @@ describeEachBackend('team invitations by email', (backend) => {
     } finally {
       await t.restoreSettings();
     }
+  });
+
+  it('an invitee with only a phone number is invited by SMS, and no mail is sent', async () => {
+    const owner = await member('owner7');
+    const team = await owner.teams.create({ teamId: ID.unique(), name: 'Texts' });
+    const before = mail.messages.length;
+    const invited = await owner.teams.createMembership({ teamId: team.$id, roles: [], phone: '+15550007777', url: 'http://localhost/join' });
+    assert.equal(invited.confirm, false);
+    const got = await sms.waitFor('+15550007777');
+    assert.ok(got.messageId);
+    assert.equal(mail.messages.length, before);
   });
 });

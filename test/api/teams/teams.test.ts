@@ -67,6 +67,9 @@ describeEachBackend('teams and memberships', (backend) => {
     const withMembers = await admin.list({ queries: [Query.greaterThan('total', 0), Query.limit(500)] });
     assert.ok(withMembers.teams.every((x) => x.total > 0) && withMembers.teams.some((x) => x.$id === mine.$id));
     assert.equal((await admin.list({ total: false })).total, 0);
+    assert.ok((await admin.list({ queries: [Query.equal('billingPlan', '')] })).total >= 2);
+    const jwt = (await users.createJWT({ userId: bob.user.$id })).jwt;
+    assert.deepEqual((await new Teams(t.withJwt(jwt)).list()).teams.map((x) => x.$id), [mine.$id], 'a JWT acts as its user');
     await expectError(admin.list({ queries: [Query.equal('prefs', 'x')] }), 400, 'general_argument_invalid');
   });
 
@@ -153,9 +156,11 @@ describeEachBackend('teams and memberships', (backend) => {
     assert.deepEqual(list.memberships.map((m) => [m.teamName, m.userName, m.userEmail]), [['One', 'leaver', u.email], ['Two', 'leaver', u.email]]);
     assert.equal(list.total, 2);
     assert.deepEqual((await users.listMemberships({ userId: u.user.$id, queries: [Query.equal('teamId', t2.$id)] })).memberships.length, 1);
+    const own = (await admin.listMemberships({ teamId: t1.$id })).memberships[0];
+    const added = (await admin.listMemberships({ teamId: t2.$id })).memberships[0];
     assert.deepEqual(await listMembershipsOfUser(t.container.db, t.projectId, u.user.$id), [
-      { teamId: t1.$id, roles: ['owner'], confirmed: true },
-      { teamId: t2.$id, roles: ['reader'], confirmed: true },
+      { teamId: t1.$id, roles: ['owner'], confirmed: true, membershipId: own.$id },
+      { teamId: t2.$id, roles: ['reader'], confirmed: true, membershipId: added.$id },
     ]);
     await expectError(users.listMemberships({ userId: 'missing-user' }), 404, 'user_not_found');
 
