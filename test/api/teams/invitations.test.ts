@@ -168,4 +168,18 @@ describeEachBackend('team invitations by email', (backend) => {
     assert.ok(got.messageId);
     assert.equal(mail.messages.length, before);
   });
+
+  it('a session invitation that would create a user respects the project user limit; an API key does not', async () => {
+    const owner = await member('owner8');
+    const team = await owner.teams.create({ teamId: ID.unique(), name: 'Limited' });
+    await t.setAuths({ limit: 1 });
+    try {
+      await expectError(owner.teams.createMembership({ teamId: team.$id, roles: [], email: 'over-limit@example.com', url: 'http://localhost/join' }), 400, 'user_count_exceeded');
+      const existing = await owner.teams.createMembership({ teamId: team.$id, roles: [], userId: (await member('existing8')).user.$id, url: 'http://localhost/join' });
+      assert.equal(existing.confirm, false, 'inviting an existing user creates nobody');
+      assert.equal((await new Teams(t.server()).createMembership({ teamId: team.$id, roles: [], email: 'over-limit@example.com' })).confirm, true);
+    } finally {
+      await t.restoreSettings();
+    }
+  });
 });
