@@ -89,13 +89,13 @@ describeEachBackend('abuse limits of every route', (backend) => {
   /**
    * Sends the route its limit of requests and one more, from one client, with an empty body: the
    * abuse count comes before param validation, so invalid requests count and change nothing.
-   * Routes for a signed-in user get a JWT bound to no session, so even their successes
+   * Routes for a signed-in user (account, teams) get a JWT bound to no session, so even their successes
    * (DELETE /account/sessions) leave the caller able to go on.
    */
   async function pushPastLimit(route: LimitedRoute) {
     clock.advance(2 * 3600_000); // a fresh window for every rule
     const headers: Record<string, string> = {};
-    if (route.scope.includes('account')) headers['x-appwrite-jwt'] = (await new Users(t.server()).createJWT({ userId, duration: 3600 })).jwt;
+    if (route.scope.some((s) => s === 'account' || s.startsWith('teams.'))) headers['x-appwrite-jwt'] = (await new Users(t.server()).createJWT({ userId, duration: 3600 })).jwt;
     const path = route.url.replace(/^\/v1/, '').replace(/:[A-Za-z]+/g, 'missing-id');
     const send = () => t.fetch(path, { method: route.method, headers, json: {} });
     const tightest = route.rules.reduce((a, b) => (b.limit < a.limit ? b : a));
