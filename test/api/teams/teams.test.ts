@@ -121,6 +121,9 @@ describeEachBackend('teams and memberships', (backend) => {
     await expectError(admin.createMembership({ teamId: team.$id, roles: [], userId: existing.user.$id, email: 'other@example.com' }), 409, 'user_already_exists');
     await expectError(admin.createMembership({ teamId: team.$id, roles: [] }), 400, 'general_argument_invalid', 'At least one of userId, email, or phone is required');
     await expectError(admin.createMembership({ teamId: 'no-such-team', roles: [], userId: existing.user.$id }), 404, 'team_not_found');
+    await expectError(admin.createMembership({ teamId: team.$id, roles: [], email: 'not-an-email' }), 400, 'general_argument_invalid', /`email` param/);
+    await expectError(admin.createMembership({ teamId: team.$id, roles: [], phone: '5550001111' }), 400, 'general_argument_invalid', /`phone` param/);
+    await expectError(admin.createMembership({ teamId: team.$id, roles: Array(101).fill('r'), userId: existing.user.$id }), 400, 'general_argument_invalid', /`roles` param/);
   });
 
   it('owners change roles and remove members; a member may leave but not remove others', async () => {
