@@ -27,6 +27,8 @@ import { MessagingService } from './messaging/messaging.service.ts';
 import { mailChannel } from './messaging/mail.channel.ts';
 import { smsChannel } from './messaging/sms.channel.ts';
 import { MAIL_CHANNEL, SMS_CHANNEL } from './messaging/messaging.ts';
+import { MfaService } from './mfa/mfa.service.ts';
+import { ChallengesService } from './mfa/challenges.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -58,6 +60,10 @@ export interface Container {
   outbox: OutboxService;
   /** Queues mail and SMS through the outbox. */
   messaging: MessagingService;
+  /** Second factors: TOTP authenticators, recovery codes, the MFA switch. */
+  mfa: MfaService;
+  /** MFA challenges (email, phone, TOTP, recovery code, custom). */
+  mfaChallenges: ChallengesService;
   close(): Promise<void>;
 }
 
@@ -132,10 +138,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   outbox.register(MAIL_CHANNEL, mail.deliver);
   outbox.register(SMS_CHANNEL, smsChannel(config));
   const messaging = new MessagingService(config, outbox);
+  const mfa = new MfaService(database, clock, random, sealer, events);
+  const mfaChallenges = new ChallengesService(database, clock, random, sealer, events, messaging, mfa);
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
     projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging,
+    mfa, mfaChallenges,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).
