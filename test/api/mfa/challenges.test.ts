@@ -2,7 +2,7 @@ import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account, AuthenticationFactor, Users } from 'node-appwrite';
 import {
-  codeIn, codeInSms, describeEachBackend, expectError, FakeClock, rejection, startMailCatcher, startServer, startSmsReceiver,
+  codeIn, codeInSms, describeEachBackend, eventually, expectError, FakeClock, rejection, startMailCatcher, startPeer, startServer, startSmsReceiver,
   type MailCatcher, type SmsReceiver, type TestServer,
 } from '../../harness.ts';
 import { addTotp, codeNow, login, signedIn } from './mfa-helpers.ts';
@@ -159,5 +159,19 @@ describeEachBackend('MFA challenges and the factor gate', (backend) => {
     assert.equal(res.status, 201);
     const err = await rejection(new Account(t.withSession(secret)).get());
     assert.equal(err.type, 'user_more_factors_required');
+  });
+
+  it('another process serving the same session lets it through once the challenge completes here', async () => {
+    const { account, secret } = await signedIn(t, 'two-processes@example.com', { verifiedEmail: true, mfa: true });
+    const peer = await startPeer(t, { clock });
+    try {
+      assert.equal((await peer.account(secret)).type, 'user_more_factors_required');
+      assert.equal((await peer.account(secret)).type, 'user_more_factors_required', 'now answered from its cache');
+      const challenge = await account.createMFAChallenge({ factor: AuthenticationFactor.Email });
+      await account.updateMFAChallenge({ challengeId: challenge.$id, otp: codeIn(await mail.waitFor('two-processes@example.com')) });
+      assert.equal(await eventually(async () => (await peer.account(secret)).status, 200), 200);
+    } finally {
+      await peer.close();
+    }
   });
 });
