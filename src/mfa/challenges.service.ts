@@ -13,6 +13,7 @@ import { hashSecret, safeEqual } from '../support/secrets.ts';
 import { uniqueId } from '../support/ids.ts';
 import { consumeChallenge, consumeRecoveryCode, deleteExpiredChallenges, findChallenge, insertChallenge } from './mfa.repository.ts';
 import { recoveryCodeHash, type MfaService } from './mfa.service.ts';
+import { mfaChallengeModel } from './mfa.models.ts';
 import { CHALLENGE_TTL_MS, challengeContext, factorAllowed, mfaFactorsPolicy, parseFactor, type ChallengeRow, type MfaFactor } from './mfa.ts';
 
 /** Factors whose code Tessera makes and sends (or, for `custom`, hands to the project's server). */
@@ -61,7 +62,8 @@ export class ChallengesService {
     await this.bus.transaction(async (trx, emit) => {
       await insertChallenge(trx, row);
       if (code !== null) await this.queueCode(trx, { project, user, factor, locale }, code);
-      emit(event('users.[userId].challenges.[challengeId].create', project.id, { userId: user.id, challengeId: id }, row));
+      // The payload is the model: the code's hash and sealed copy stay in this process's database.
+      emit(event('users.[userId].challenges.[challengeId].create', project.id, { userId: user.id, challengeId: id }, mfaChallengeModel({ ...row, seq: 0 })));
     });
     if (factor === 'email' || factor === 'phone') this.messaging.sendSoon();
     return { ...row, seq: 0 };

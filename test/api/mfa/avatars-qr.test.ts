@@ -1,9 +1,18 @@
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Avatars } from 'node-appwrite';
-import { PNG } from 'pngjs';
+import { createRequire } from 'node:module';
 import QRCode from 'qrcode';
 import { describeEachBackend, startServer, type TestServer } from '../../harness.ts';
+
+/** An independent PNG decoder (pngjs, which qrcode depends on; it ships no types). */
+interface PNG {
+  width: number;
+  height: number;
+  /** RGBA bytes. */
+  data: Buffer;
+}
+const { PNG } = createRequire(import.meta.url)('pngjs') as { PNG: { sync: { read(buf: Buffer): PNG } } };
 
 /** Whether the pixel at the centre of module (row, col) is dark, in an image of `size` px with `margin` modules of quiet zone. */
 function darkAt(img: PNG, modules: number, margin: number, row: number, col: number): boolean {
