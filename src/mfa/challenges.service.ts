@@ -11,7 +11,7 @@ import type { MessagingService } from '../messaging/messaging.service.ts';
 import { AppwriteError } from '../errors/errors.ts';
 import { hashSecret, safeEqual } from '../support/secrets.ts';
 import { uniqueId } from '../support/ids.ts';
-import { consumeChallenge, consumeRecoveryCode, deleteExpiredChallenges, findChallenge, insertChallenge } from './mfa.repository.ts';
+import { consumeChallenge, consumeRecoveryCode, deleteExpiredUserChallenges, findChallenge, insertChallenge } from './mfa.repository.ts';
 import { recoveryCodeHash, type MfaService } from './mfa.service.ts';
 import { mfaChallengeModel } from './mfa.models.ts';
 import { CHALLENGE_TTL_MS, challengeContext, factorAllowed, mfaFactorsPolicy, parseFactor, type ChallengeRow, type MfaFactor } from './mfa.ts';
@@ -60,6 +60,8 @@ export class ChallengesService {
       created_at: now,
     };
     await this.bus.transaction(async (trx, emit) => {
+      // A user's dead challenges go when the next one is made, so the table stays small without a sweep.
+      await deleteExpiredUserChallenges(trx, project.id, user.id, now);
       await insertChallenge(trx, row);
       if (code !== null) await this.queueCode(trx, { project, user, factor, locale }, code);
       // The payload is the model: the code's hash and sealed copy stay in this process's database.
@@ -102,11 +104,6 @@ export class ChallengesService {
       throw new AppwriteError('user_invalid_token');
     }
     return { challenge, code: this.sealer.open(challenge.code_sealed, challengeContext(projectId, challengeId)) };
-  }
-
-  /** Maintenance: drops expired challenges, `batch` at a time. */
-  purgeExpired(batch = 1000): Promise<number> {
-    return deleteExpiredChallenges(this.database.db, this.clock.now(), batch);
   }
 
   private async accepts(trx: Executor, challenge: ChallengeRow, factor: MfaFactor, otp: string): Promise<boolean> {

@@ -118,13 +118,9 @@ export async function consumeChallenge(db: Executor, projectId: string, userId: 
   return Number(r.numDeletedRows) > 0;
 }
 
-/** Deletes up to `batch` expired challenges; returns how many. */
-export async function deleteExpiredChallenges(db: Executor, now: number, batch: number): Promise<number> {
-  const r = await db
-    .deleteFrom('mfa_challenges')
-    .where('seq', 'in', (eb) => eb.selectFrom('mfa_challenges').select('seq').where('expire', '<=', now).limit(sql.lit(Math.trunc(batch))))
-    .executeTakeFirst();
-  return Number(r.numDeletedRows);
+/** Deletes one user's expired challenges (at most a few: creation is rate-limited per user). */
+export async function deleteExpiredUserChallenges(db: Executor, projectId: string, userId: string, now: number): Promise<void> {
+  await db.deleteFrom('mfa_challenges').where('project_id', '=', projectId).where('user_id', '=', userId).where('expire', '<=', now).execute();
 }
 
 // Sessions ------------------------------------------------------------------------------------

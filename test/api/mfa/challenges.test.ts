@@ -76,6 +76,9 @@ describeEachBackend('MFA challenges and the factor gate', (backend) => {
     clock.advance(3_600_001);
     await expectError(account.updateMFAChallenge({ challengeId: challenge.$id, otp: code }), 401, 'user_invalid_token');
     await expectError(account.get(), 401, 'user_more_factors_required');
+    const next = await account.createMFAChallenge({ factor: AuthenticationFactor.Totp });
+    const rows = await t.container.db.selectFrom('mfa_challenges').select('id').where('user_id', '=', challenge.userId).execute();
+    assert.deepEqual(rows.map((r) => r.id), [next.$id], 'the expired challenge went when the next was made');
   });
 
   it('another user cannot complete my challenge with my code', async () => {

@@ -100,6 +100,9 @@ describeEachBackend('MFA recovery codes', (backend) => {
     const regenerated = (await users.updateMFARecoveryCodes({ userId })).recoveryCodes;
     assert.notDeepEqual(regenerated, created);
     await expectError(users.createMFARecoveryCodes({ userId: 'nobody' }), 404, 'user_not_found');
+    await users.delete({ userId });
+    const left = await t.container.db.selectFrom('mfa_recovery_codes').select('seq').where('user_id', '=', userId).execute();
+    assert.equal(left.length, 0, "a deleted user's codes go with it");
     await expectError(users.getMFARecoveryCodes({ userId: 'nobody' }), 404, 'user_not_found');
   });
 });
