@@ -109,4 +109,17 @@ describeEachBackend('MFA TOTP authenticators and the MFA switch', (backend) => {
     await second.account.updateMFAChallenge({ challengeId: challenge.$id, otp: codeNow(t, seed) });
     assert.equal((await new Account(t.withSession(second.secret)).get()).$id, userId);
   });
+
+  it('a TOTP code completes one challenge, even under 10 concurrent completions with it', async () => {
+    const { account, userId } = await signedIn(t, 'totp-race@example.com');
+    const seed = await addTotp(t, account);
+    await account.updateMFA({ mfa: true });
+    const { account: gated } = await login(t, userId, 'totp-race@example.com');
+    const challenges = await Promise.all(Array.from({ length: 10 }, () => gated.createMFAChallenge({ factor: AuthenticationFactor.Totp })));
+    clock.advance(30_000);
+    const code = codeNow(t, seed);
+    const outcomes = await Promise.allSettled(challenges.map((c) => gated.updateMFAChallenge({ challengeId: c.$id, otp: code })));
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+    for (const o of outcomes) if (o.status === 'rejected') assert.equal((o.reason as { type: string }).type, 'user_invalid_token');
+  });
 });
