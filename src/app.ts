@@ -20,6 +20,8 @@ import { clientErrorHandler } from './http/client-errors.ts';
 import { teamRoutes } from './teams/teams.routes.ts';
 import { membershipRoutes } from './teams/memberships.routes.ts';
 import { membershipPrivacyRoutes } from './teams/membership-privacy.routes.ts';
+import { mfaRoutes } from './mfa/mfa.routes.ts';
+import { avatarRoutes } from './avatars/avatars.routes.ts';
 
 /**
  * How long a client has to send its whole request, headers and body. Fastify's default is none, and
@@ -30,7 +32,7 @@ import { membershipPrivacyRoutes } from './teams/membership-privacy.routes.ts';
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Every route plugin, mounted under /v1 (tests read the routes' metadata from these). */
-export const API_ROUTES = [healthRoutes, projectRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, teamRoutes, membershipRoutes, membershipPrivacyRoutes];
+export const API_ROUTES = [healthRoutes, projectRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, teamRoutes, membershipRoutes, membershipPrivacyRoutes, mfaRoutes, avatarRoutes];
 
 export interface AppOptions {
   /** How long a client has to send its whole request (tests shorten it); REQUEST_TIMEOUT_MS by default. */
@@ -67,7 +69,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
   app.addHook('onRequest', responseHeaders(c.projects, serverHosts));
   app.addHook('onSend', debugSpeed);
   app.options('/*', { config: {} }, async (_req, reply) => reply.code(204).send());
-  app.addHook('preValidation', requestGate({ projects: c.projects, keys: c.keys, sessions: c.sessions, jwt: c.jwt, rateLimits: c.rateLimits, serverHosts }));
+  app.addHook('preValidation', requestGate({ projects: c.projects, keys: c.keys, sessions: c.sessions, jwt: c.jwt, rateLimits: c.rateLimits, serverHosts, mfa: c.mfa }));
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((_req, reply) => sendError(reply, new AppwriteError('general_route_not_found')));
 

@@ -30,6 +30,8 @@ import { MAIL_CHANNEL, SMS_CHANNEL } from './messaging/messaging.ts';
 import { TeamsService } from './teams/teams.service.ts';
 import { MembershipsService } from './teams/memberships.service.ts';
 import { InvitationsService } from './teams/invitations.service.ts';
+import { MfaService } from './mfa/mfa.service.ts';
+import { ChallengesService } from './mfa/challenges.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -64,6 +66,10 @@ export interface Container {
   teams: TeamsService;
   memberships: MembershipsService;
   invitations: InvitationsService;
+  /** Second factors: TOTP authenticators, recovery codes, the MFA switch. */
+  mfa: MfaService;
+  /** MFA challenges (email, phone, TOTP, recovery code, custom). */
+  mfaChallenges: ChallengesService;
   close(): Promise<void>;
 }
 
@@ -141,11 +147,14 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const teams = new TeamsService(db, clock, random, events);
   const memberships = new MembershipsService(db, clock, events, teams, sessions);
   const invitations = new InvitationsService(db, clock, random, events, teams, users, targets, messaging);
+  const mfa = new MfaService(database, clock, random, sealer, events);
+  const mfaChallenges = new ChallengesService(database, clock, random, sealer, events, messaging, mfa);
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
     projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging,
     teams, memberships, invitations,
+    mfa, mfaChallenges,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).

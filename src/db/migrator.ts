@@ -4,6 +4,7 @@ import * as core from './migrations/2026-11-23T00-00-core.ts';
 import * as targets from './migrations/2026-11-24T00-00-targets.ts';
 import * as outbox from './migrations/2026-12-07T01-00-outbox.ts';
 import * as teams from './migrations/2026-12-08T03-00-teams.ts';
+import * as mfa from './migrations/2026-12-08T04-30-mfa.ts';
 
 type Migration = { up(db: any, dialect: 'sqlite' | 'postgres'): Promise<void> };
 
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T00-00-targets': targets,
   '2026-12-07T01-00-outbox': outbox,
   '2026-12-08T03-00-teams': teams,
+  '2026-12-08T04-30-mfa': mfa,
 };
 
 export async function migrate(database: Database): Promise<string[]> {

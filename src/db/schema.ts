@@ -156,6 +156,9 @@ export interface DB {
   targets: TargetsTable;
   rate_limits: RateLimitsTable;
   outbox: OutboxTable;
+  mfa_authenticators: MfaAuthenticatorsTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
 }
 
 export type Db = Kysely<DB>;
@@ -203,6 +206,48 @@ export interface MembershipsTable {
   search: string;
   created_at: number;
   updated_at: number;
+}
+
+export interface MfaAuthenticatorsTable {
+  seq: Generated<number>;
+  project_id: string;
+  id: string;
+  user_id: string;
+  /** totp */
+  type: string;
+  verified: number;
+  /** Base32 TOTP seed, sealed (context `mfa-totp:<projectId>:<userId>`). */
+  secret_sealed: string;
+  /** Time step of the last accepted code (replays within the window are refused). */
+  last_step: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MfaRecoveryCodesTable {
+  seq: Generated<number>;
+  project_id: string;
+  user_id: string;
+  /** SHA-256 of `<projectId>:<userId>:<code>`: found and consumed by one DELETE. */
+  code_hash: string;
+  /** The code, sealed (context `mfa-recovery:<projectId>:<userId>`): Appwrite shows the set again. */
+  code_sealed: string;
+  created_at: number;
+}
+
+export interface MfaChallengesTable {
+  seq: Generated<number>;
+  project_id: string;
+  id: string;
+  user_id: string;
+  /** totp, email, phone, recoveryCode or custom */
+  type: string;
+  /** SHA-256 of the code sent (email, phone, custom); null when the factor brings its own code. */
+  code_hash: string | null;
+  /** The custom factor's code, sealed: the Users API hands it to the server that delivers it. */
+  code_sealed: string | null;
+  expire: number;
+  created_at: number;
 }
 
 export interface DB {

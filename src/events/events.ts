@@ -46,6 +46,10 @@ export interface EventParams {
   'users.[userId].rehash': User;
   /** Tessera's own: the session limit removed a user's oldest sessions while a new one was issued. */
   'users.[userId].sessions.trim': User;
+  'users.[userId].delete.mfa': User;
+  'users.[userId].create.mfa.recovery-codes': User;
+  'users.[userId].update.mfa.recovery-codes': User;
+  'users.[userId].challenges.[challengeId].create': { userId: string; challengeId: string };
 }
 
 export type EventName = keyof EventParams;

@@ -18,6 +18,8 @@ export interface GateDeps extends CallerDeps {
   rateLimits: RateLimitsService;
   /** Hostnames of this server: origins on them are always allowed. */
   serverHosts: readonly string[];
+  /** Whether a user has a verified TOTP authenticator (a second factor the user row does not show). */
+  mfa?: { hasVerifiedTotp(projectId: string, userId: string): Promise<boolean> };
 }
 
 /** What the steps know about one request; steps fill `project` and `caller` in turn. */
@@ -84,8 +86,15 @@ export const refuseBlocked: GateStep = ({ caller }) => {
   if (caller!.role !== 'keys' && caller!.user && caller!.user.status !== 1) throw new AppwriteError('user_blocked');
 };
 
-export const requireFactors: GateStep = ({ meta, caller }) => {
-  if (!meta.mfaExempt && lacksFactors(caller!)) throw new AppwriteError('user_more_factors_required');
+export const requireFactors: GateStep = ({ meta, caller, deps }) => {
+  if (meta.mfaExempt) return;
+  const lacks = lacksFactors(caller!, deps);
+  if (lacks === true) throw new AppwriteError('user_more_factors_required');
+  if (lacks) {
+    return lacks.then((more) => {
+      if (more) throw new AppwriteError('user_more_factors_required');
+    });
+  }
 };
 
 /**
@@ -147,13 +156,16 @@ export function requestGate(deps: GateDeps, steps = GATE_STEPS) {
 }
 
 /**
- * A user with MFA on and a verified factor needs two factors on the session that authenticates
- * the request (JWT and API-key calls carry no session factors and are not gated).
+ * A user with MFA on and a verified factor (email, phone or TOTP authenticator) needs two factors
+ * on the session that authenticates the request; JWT and API-key calls carry no session factors and
+ * are not gated (shared/api.php:485-497). A user with MFA on and no such factor is not locked out.
+ * Only a one-factor session of an MFA user without a verified email or phone asks the database
+ * (for a TOTP authenticator); every other request is answered from the cached rows.
  */
-function lacksFactors(caller: Caller): boolean {
+function lacksFactors(caller: Caller, deps: GateDeps): boolean | Promise<boolean> {
   const { user, session } = caller;
   if (caller.role === 'keys' || caller.viaJwt || !user || !session || user.mfa !== 1) return false;
-  const hasSecondFactor = user.email_verification === 1 || user.phone_verification === 1;
-  const required = hasSecondFactor ? 2 : 1;
-  return (JSON.parse(session.factors) as string[]).length < required;
+  if ((JSON.parse(session.factors) as string[]).length >= 2) return false;
+  if (user.email_verification === 1 || user.phone_verification === 1) return true;
+  return deps.mfa ? deps.mfa.hasVerifiedTotp(user.project_id, user.id) : false;
 }

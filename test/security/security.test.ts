@@ -278,7 +278,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
   });
 
   describe('privilege: every route against every kind of caller', () => {
-    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none';
+    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none' | 'avatars.read';
     /** Appwrite's scope label for each route (Modules/Users/Http/**, app/controllers/api/account.php); `destructive`: no positive probe. */
     const ROUTES: { route: string; scope: Scope; body?: unknown; destructive?: boolean }[] = [
       { route: 'GET /v1/health/version', scope: 'none' },
@@ -349,6 +349,25 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       { route: 'DELETE /v1/account/sessions/:sessionId', scope: 'account' },
       { route: 'POST /v1/account/jwts', scope: 'account', body: {} },
       { route: 'POST /v1/account/jwt', scope: 'account', body: {} },
+      { route: 'PATCH /v1/account/mfa', scope: 'account', body: { mfa: false } },
+      { route: 'POST /v1/account/mfa/authenticators/:type', scope: 'account' },
+      { route: 'PUT /v1/account/mfa/authenticators/:type', scope: 'account', body: { otp: '123456' } },
+      { route: 'DELETE /v1/account/mfa/authenticators/:type', scope: 'account' },
+      ...['challenges', 'challenge'].flatMap((name) => [
+        { route: `POST /v1/account/mfa/${name}`, scope: 'account' as Scope, body: { factor: 'totp' } },
+        { route: `PUT /v1/account/mfa/${name}`, scope: 'account' as Scope, body: { challengeId: 'nochallenge', otp: '123456' } },
+      ]),
+      { route: 'GET /v1/account/mfa/factors', scope: 'account' },
+      { route: 'POST /v1/account/mfa/recovery-codes', scope: 'account' },
+      { route: 'GET /v1/account/mfa/recovery-codes', scope: 'account' },
+      { route: 'PATCH /v1/account/mfa/recovery-codes', scope: 'account' },
+      { route: 'DELETE /v1/users/:userId/mfa/authenticators/:type', scope: 'users.write' },
+      { route: 'GET /v1/users/:userId/mfa/factors', scope: 'users.read' },
+      { route: 'GET /v1/users/:userId/mfa/recovery-codes', scope: 'users.read' },
+      { route: 'PATCH /v1/users/:userId/mfa/recovery-codes', scope: 'users.write' },
+      { route: 'PUT /v1/users/:userId/mfa/recovery-codes', scope: 'users.write' },
+      { route: 'GET /v1/users/:userId/mfa/challenges/:challengeId', scope: 'users.read' },
+      { route: 'GET /v1/avatars/qr', scope: 'avatars.read' },
     ];
 
     const fill = (path: string, ids: Record<string, string>) => path.replace(/:(\w+)/g, (_, name: string) => ids[name]);
@@ -426,7 +445,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
         const json = method === 'GET' || method === 'DELETE' ? undefined : {};
         const headers: Record<string, string> =
           scope === 'account' ? { 'x-appwrite-session': alice.secret }
-          : scope === 'sessions.write' || scope === 'global' || scope === 'none' ? {}
+          : scope === 'sessions.write' || scope === 'global' || scope === 'none' || scope === 'avatars.read' ? {}
           : { 'x-appwrite-key': lacking[otherHalf[scope]] };
         const r = await call(method, url, { headers, json });
         assert.notEqual(r.type, 'general_unauthorized_scope', `${route}: ${r.text.slice(0, 200)}`);
