@@ -27,6 +27,8 @@ import { MessagingService } from './messaging/messaging.service.ts';
 import { mailChannel } from './messaging/mail.channel.ts';
 import { smsChannel } from './messaging/sms.channel.ts';
 import { MAIL_CHANNEL, SMS_CHANNEL } from './messaging/messaging.ts';
+import { SecretLoginsService } from './sessions/secret-logins.service.ts';
+import { ConfirmationsService } from './accounts/confirmations.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -58,6 +60,10 @@ export interface Container {
   outbox: OutboxService;
   /** Queues mail and SMS through the outbox. */
   messaging: MessagingService;
+  /** Magic URL, email OTP and phone OTP requests (the exchange is in logins). */
+  secretLogins: SecretLoginsService;
+  /** Email and phone verification, password recovery. */
+  confirmations: ConfirmationsService;
   close(): Promise<void>;
 }
 
@@ -132,10 +138,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   outbox.register(MAIL_CHANNEL, mail.deliver);
   outbox.register(SMS_CHANNEL, smsChannel(config));
   const messaging = new MessagingService(config, outbox);
+  const secretLogins = new SecretLoginsService(database, clock, random, users, tokens, targets, messaging, events);
+  const confirmations = new ConfirmationsService(db, clock, random, tokens, messaging, events);
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
     projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging,
+    secretLogins, confirmations,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).
