@@ -29,7 +29,9 @@ export function issuedTokenModel(req: FastifyRequest, issued: IssuedToken) {
 
 /** Email and phone verification, and password recovery (Appwrite's `verification` and `recovery` groups). */
 export function confirmationRoutes(c: Pick<Container, 'config' | 'confirmations'>) {
-  const serverHosts = serverHostsOf(c.config.publicUrl);
+  // Read when a request needs it: the routes' metadata is also read without a container (abuse-limits test).
+  let hosts: string[] | undefined;
+  const serverHosts = () => (hosts ??= serverHostsOf(c.config.publicUrl));
   return async (app: FastifyInstance) => {
     route<{}, { email: string; url: string }>(app, {
       method: 'POST',
@@ -37,7 +39,7 @@ export function confirmationRoutes(c: Pick<Container, 'config' | 'confirmations'
       meta: { scope: 'sessions.write', abuse: perEmailAndIp(10) },
       params: T.Object({ email: P.email(), url: P.text(2048) }),
       handler: async (req, reply, input) => {
-        assertRedirect('url', input.url, req.caller.project, serverHosts);
+        assertRedirect('url', input.url, req.caller.project, serverHosts());
         const issued = await c.confirmations.createRecovery(req.caller.project, input.email, input.url, requesterOf(req));
         return reply.code(201).send(issuedTokenModel(req, issued));
       },
@@ -61,7 +63,7 @@ export function confirmationRoutes(c: Pick<Container, 'config' | 'confirmations'
         meta: { scope: 'account', abuse: [{ limit: 10, period: 3600, key: 'url:{url},userId:{userId}' }] },
         params: T.Object({ url: P.text(2048) }),
         handler: async (req, reply, input) => {
-          assertRedirect('url', input.url, req.caller.project, serverHosts);
+          assertRedirect('url', input.url, req.caller.project, serverHosts());
           const issued = await c.confirmations.createEmailVerification(req.caller.project, me(req), input.url, requesterOf(req));
           return reply.code(201).send(issuedTokenModel(req, issued));
         },

@@ -20,7 +20,9 @@ const DEFAULT_MAGIC_URL_PATH = '/console/auth/magic-url';
 
 /** The passwordless token requests (Appwrite's `tokens` group); the exchange for a session is in sessions.routes.ts. */
 export function secretLoginRoutes(c: Pick<Container, 'config' | 'secretLogins'>) {
-  const serverHosts = serverHostsOf(c.config.publicUrl);
+  // Read when a request needs it: the routes' metadata is also read without a container (abuse-limits test).
+  let hosts: string[] | undefined;
+  const serverHosts = () => (hosts ??= serverHostsOf(c.config.publicUrl));
   return async (app: FastifyInstance) => {
     for (const url of ['/account/tokens/magic-url', '/account/sessions/magic-url']) {
       route<{}, { userId: string; email: string; url?: string; phrase?: boolean }>(app, {
@@ -30,7 +32,7 @@ export function secretLoginRoutes(c: Pick<Container, 'config' | 'secretLogins'>)
         params: T.Object({ userId: P.customId(), email: P.email(), url: P.opt(P.text(2048)), phrase: P.opt(P.bool()) }),
         handler: async (req, reply, input) => {
           const { project } = req.caller;
-          if (input.url) assertRedirect('url', input.url, project, serverHosts);
+          if (input.url) assertRedirect('url', input.url, project, serverHosts());
           const target = input.url || new URL(DEFAULT_MAGIC_URL_PATH, c.config.publicUrl).toString();
           const issued = await c.secretLogins.createMagicUrlToken(project, { ...requesterOf(req), userId: input.userId, email: input.email, url: target, phrase: input.phrase ?? false });
           return reply.code(201).send(issuedTokenModel(req, issued));
