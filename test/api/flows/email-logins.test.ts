@@ -121,6 +121,22 @@ describeEachBackend('passwordless email logins', (backend) => {
     assert.equal(unknown.userId, 'alike-new');
   });
 
+  it('concurrent token requests for one new email create one user, and every request gets its token', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => new Account(t.server()).createEmailToken({ userId: `race-${i}`, email: 'race.new@example.com' })));
+    const owners = new Set(results.map((r) => r.userId));
+    assert.equal(owners.size, 1);
+    const users = await new Users(t.server()).list({ search: 'race.new@example.com' });
+    assert.equal(users.total, 1);
+    const owner = [...owners][0];
+    // Every token works, once each.
+    for (const r of results) await exchange(owner, r.secret);
+  });
+
+  it('a new email with a userId another user holds is 409 user_already_exists', async () => {
+    await new Users(t.server()).create({ userId: 'taken-id', email: 'holder@example.com' });
+    await expectError(guest().createEmailToken({ userId: 'taken-id', email: 'newcomer@example.com' }), 409, 'user_already_exists');
+  });
+
   it('each auth-method switch turns its flow off with 501 user_auth_method_unsupported', async () => {
     try {
       await t.setAuths({ disabledMethods: ['magic-url', 'email-otp'] });
