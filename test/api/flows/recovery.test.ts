@@ -59,6 +59,9 @@ describeEachBackend('password recovery', (backend) => {
 
     const names = published.filter((e) => (e.params as any).tokenId === token.$id).map((e) => e.name);
     assert.deepEqual(names, ['users.[userId].recovery.[tokenId].create', 'users.[userId].recovery.[tokenId].update']);
+    // Webhooks will send the issued token with its plain secret, as Appwrite's payload does.
+    const created = published.find((e) => e.name === 'users.[userId].recovery.[tokenId].create' && (e.params as any).tokenId === token.$id)!;
+    assert.equal((created.payload as any).secret, secret);
   });
 
   it('a recovery token expires after an hour', async () => {
