@@ -32,6 +32,8 @@ import { MembershipsService } from './teams/memberships.service.ts';
 import { InvitationsService } from './teams/invitations.service.ts';
 import { MfaService } from './mfa/mfa.service.ts';
 import { ChallengesService } from './mfa/challenges.service.ts';
+import { SecretLoginsService } from './sessions/secret-logins.service.ts';
+import { ConfirmationsService } from './accounts/confirmations.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -70,6 +72,10 @@ export interface Container {
   mfa: MfaService;
   /** MFA challenges (email, phone, TOTP, recovery code, custom). */
   mfaChallenges: ChallengesService;
+  /** Magic URL, email OTP and phone OTP requests (the exchange is in logins). */
+  secretLogins: SecretLoginsService;
+  /** Email and phone verification, password recovery. */
+  confirmations: ConfirmationsService;
   close(): Promise<void>;
 }
 
@@ -149,12 +155,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const invitations = new InvitationsService(db, clock, random, events, teams, users, targets, messaging);
   const mfa = new MfaService(database, clock, random, sealer, events);
   const mfaChallenges = new ChallengesService(database, clock, random, sealer, events, messaging, mfa);
+  const secretLogins = new SecretLoginsService(database, clock, random, users, tokens, targets, messaging, events);
+  const confirmations = new ConfirmationsService(db, clock, random, tokens, messaging, events);
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
     projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging,
     teams, memberships, invitations,
     mfa, mfaChallenges,
+    secretLogins, confirmations,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).

@@ -40,3 +40,9 @@ export async function deleteExpiredTokens(db: Executor, now: number, batch: numb
     .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** Deletes one token; whether this call removed it (single use: only one of racing consumers sees true). */
+export async function deleteToken(db: Executor, projectId: string, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('tokens').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}

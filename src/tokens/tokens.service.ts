@@ -5,7 +5,7 @@ import { AppwriteError } from '../errors/errors.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import { uniqueId } from '../support/ids.ts';
 import { hashSecret, safeEqual } from '../support/secrets.ts';
-import { consumeTokenTemplate, deleteUserTokens, findLiveTokens, insertToken } from './tokens.repository.ts';
+import { consumeTokenTemplate, deleteToken, deleteUserTokens, findLiveTokens, insertToken } from './tokens.repository.ts';
 import type { TokenRow } from './tokens.ts';
 
 export interface IssuedToken {
@@ -59,6 +59,11 @@ export class TokensService {
   /** Deletes the token, as a step of the caller's transaction; false when another request consumed it first. */
   *consumeSteps(projectId: string, tokenId: string): Steps<boolean> {
     return (yield* changedRows(consumeTokenTemplate, { project_id: projectId, id: tokenId })) === 1;
+  }
+
+  /** Deletes the token inside the caller's transaction; false when another request consumed it first. */
+  consume(trx: Executor, projectId: string, tokenId: string): Promise<boolean> {
+    return deleteToken(trx, projectId, tokenId);
   }
 
   /** Deletes the user's outstanding tokens of these types; returns how many. */

@@ -278,9 +278,10 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
   });
 
   describe('privilege: every route against every kind of caller', () => {
-    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none' | 'avatars.read';
+    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none' | 'avatars.read' | 'public';
     /** Appwrite's scope label for each route (Modules/Users/Http/**, app/controllers/api/account.php); `destructive`: no positive probe. */
-    const ROUTES: { route: string; scope: Scope; body?: unknown; destructive?: boolean }[] = [
+    /** `signedIn`: a sessions.write route outside Appwrite's session group, open to signed-in callers too. */
+    const ROUTES: { route: string; scope: Scope; body?: unknown; destructive?: boolean; signedIn?: boolean }[] = [
       { route: 'GET /v1/health/version', scope: 'none' },
       { route: 'GET /v1/ping', scope: 'global' },
       { route: 'GET /v1/users', scope: 'users.read' },
@@ -368,6 +369,23 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       { route: 'PUT /v1/users/:userId/mfa/recovery-codes', scope: 'users.write' },
       { route: 'GET /v1/users/:userId/mfa/challenges/:challengeId', scope: 'users.read' },
       { route: 'GET /v1/avatars/qr', scope: 'avatars.read' },
+      ...['tokens/magic-url', 'sessions/magic-url', 'tokens/email'].map((p) => ({
+        route: `POST /v1/account/${p}`, scope: 'sessions.write' as Scope, signedIn: true, body: { userId: 'intruder', email: 'victim@example.com', url: 'http://localhost/' },
+      })),
+      ...['tokens/phone', 'sessions/phone'].map((p) => ({
+        route: `POST /v1/account/${p}`, scope: 'sessions.write' as Scope, signedIn: true, body: { userId: 'intruder', phone: '+15550000002' },
+      })),
+      { route: 'POST /v1/account/recovery', scope: 'sessions.write', signedIn: true, body: { email: 'victim@example.com', url: 'http://localhost/' } },
+      { route: 'PUT /v1/account/recovery', scope: 'sessions.write', signedIn: true, body: { userId: 'victim', secret: 'x', password: 'attacker-password' } },
+      ...['verifications/email', 'verification'].flatMap((p) => [
+        { route: `POST /v1/account/${p}`, scope: 'account' as Scope, body: { url: 'http://localhost/' } },
+        { route: `PUT /v1/account/${p}`, scope: 'public' as Scope, body: { userId: 'victim', secret: 'x' } },
+      ]),
+      ...['verifications/phone', 'verification/phone'].flatMap((p) => [
+        // No positive probe: without an SMS provider the route answers 503 general_phone_disabled, as Appwrite.
+        { route: `POST /v1/account/${p}`, scope: 'account' as Scope, destructive: true },
+        { route: `PUT /v1/account/${p}`, scope: 'public' as Scope, body: { userId: 'victim', secret: 'x' } },
+      ]),
     ];
 
     const fill = (path: string, ids: Record<string, string>) => path.replace(/:(\w+)/g, (_, name: string) => ids[name]);
@@ -420,7 +438,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
 
     it("signed-in callers cannot open another session for anyone (the session group)", async () => {
       const before = await snapshot(t);
-      for (const { route, scope, body } of ROUTES.filter((r) => r.scope === 'sessions.write' && r.route !== 'POST /v1/account')) {
+      for (const { route, scope, body } of ROUTES.filter((r) => r.scope === 'sessions.write' && !r.signedIn && r.route !== 'POST /v1/account')) {
         const [method, path] = route.split(' ');
         for (const headers of [{ 'x-appwrite-session': alice.secret }, { 'x-appwrite-jwt': alice.jwt }] as Record<string, string>[]) {
           const r = await call(method, path.slice(3), { headers, json: body ?? {} });
@@ -445,7 +463,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
         const json = method === 'GET' || method === 'DELETE' ? undefined : {};
         const headers: Record<string, string> =
           scope === 'account' ? { 'x-appwrite-session': alice.secret }
-          : scope === 'sessions.write' || scope === 'global' || scope === 'none' || scope === 'avatars.read' ? {}
+          : scope === 'sessions.write' || scope === 'public' || scope === 'global' || scope === 'none' || scope === 'avatars.read' ? {}
           : { 'x-appwrite-key': lacking[otherHalf[scope]] };
         const r = await call(method, url, { headers, json });
         assert.notEqual(r.type, 'general_unauthorized_scope', `${route}: ${r.text.slice(0, 200)}`);
