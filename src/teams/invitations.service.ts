@@ -16,7 +16,7 @@ import type { MessagingService } from '../messaging/messaging.service.ts';
 import { findMembershipOf, insertMembership, updateMembership } from './teams.repository.ts';
 import type { Actor, TeamsService } from './teams.service.ts';
 import { basicMember } from './memberships.service.ts';
-import { checkInvitationUrl, invitationLink } from './redirect.ts';
+import { linkWith } from '../platforms/redirects.ts';
 import { membershipModel, membershipSearch, type Membership, type MembershipRow, type TeamRow } from './teams.ts';
 
 export interface InviteInput {
@@ -52,7 +52,6 @@ export class InvitationsService {
 
   async create(project: Project, teamId: string, input: InviteInput, actor: Actor): Promise<Membership> {
     const direct = actor.key;
-    if (input.url) checkInvitationUrl(input.url, project);
     if (!input.url && !direct) throw new AppwriteError('general_argument_invalid', 'URL is required');
     if (!input.userId && !input.email && !input.phone) throw new AppwriteError('general_argument_invalid', 'At least one of userId, email, or phone is required');
     if (!direct) this.messaging.requireEmail(project);
@@ -106,7 +105,7 @@ export class InvitationsService {
     const secret = this.random.bytes(128).toString('hex');
     const row = await this.upsertMembership(trx, project.id, team.id, user.id, input.roles, hashSecret(secret), actor.key, now);
     if (!actor.key) {
-      const link = invitationLink(input.url!, { membershipId: row.id, userId: user.id, secret, teamId: team.id, teamName: team.name });
+      const link = linkWith(input.url!, { membershipId: row.id, userId: user.id, secret, teamId: team.id, teamName: team.name });
       await this.queueInvitation(trx, project, { user, name: invitee.name, team, link, owner: actor.user?.name ?? '', locale: input.locale });
     }
     const membership: Membership = { row, teamName: team.name, member: basicMember(user) };

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Container } from '../container.ts';
+import { assertRedirect, serverHostsOf } from '../platforms/redirects.ts';
 import { route } from '../http/route.ts';
 import { projectIdOf } from '../http/caller.ts';
 import { parseQueries, wantsTotal } from '../http/queries.ts';
@@ -30,7 +31,9 @@ function localeOf(req: FastifyRequest): string {
 }
 
 /** /teams/{teamId}/memberships and /users/{userId}/memberships. */
-export function membershipRoutes(c: Pick<Container, 'memberships' | 'invitations'>) {
+export function membershipRoutes(c: Pick<Container, 'memberships' | 'invitations' | 'config'>) {
+  let hosts: string[] | null = null;
+  const serverHosts = () => (hosts ??= serverHostsOf(c.config.publicUrl));
   return async (app: FastifyInstance) => {
     route<TeamIdPath, ListInput>(app, {
       method: 'GET',
@@ -59,6 +62,8 @@ export function membershipRoutes(c: Pick<Container, 'memberships' | 'invitations
         name: P.opt(P.text(128)),
       }),
       handler: async (req, reply, input) => {
+        // The redirect is a param check (Appwrite's Redirect validator): before anything else.
+        if (input.url) assertRedirect('url', input.url, req.caller.project, serverHosts());
         const membership = await c.invitations.create(req.caller.project, req.params.teamId, { ...input, locale: localeOf(req) }, actorOf(req));
         return reply.code(201).send(membershipModel(membership));
       },
