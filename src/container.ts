@@ -27,6 +27,11 @@ import { MessagingService } from './messaging/messaging.service.ts';
 import { mailChannel } from './messaging/mail.channel.ts';
 import { smsChannel } from './messaging/sms.channel.ts';
 import { MAIL_CHANNEL, SMS_CHANNEL } from './messaging/messaging.ts';
+import { MockPhonesService } from './messaging/mock-phones.service.ts';
+import { EmailTemplatesService } from './messaging/templates.service.ts';
+import { SmtpService } from './messaging/smtp.service.ts';
+import { MailTransports } from './messaging/smtp.transports.ts';
+import { smsProvider } from './messaging/sms.providers.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -58,6 +63,12 @@ export interface Container {
   outbox: OutboxService;
   /** Queues mail and SMS through the outbox. */
   messaging: MessagingService;
+  /** A project's mock phone numbers (fixed codes, nothing sent). */
+  mockPhones: MockPhonesService;
+  /** A project's customised email templates. */
+  emailTemplates: EmailTemplatesService;
+  /** A project's own SMTP server settings and test mail. */
+  smtp: SmtpService;
   close(): Promise<void>;
 }
 
@@ -128,19 +139,23 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const maintenance = new MaintenanceService(db, clock, logger);
   const outbox = new OutboxService(database, clock, random, sealer, logger, config.outbox);
   outbox.register(HTTP_CHANNEL, httpChannel());
-  const mail = mailChannel(config);
-  outbox.register(MAIL_CHANNEL, mail.deliver);
-  outbox.register(SMS_CHANNEL, smsChannel(config));
-  const messaging = new MessagingService(config, outbox);
+  const mockPhones = new MockPhonesService(database, clock, events);
+  const messaging = new MessagingService(config, outbox, mockPhones);
+  const emailTemplates = new EmailTemplatesService(db, clock, events, messaging);
+  const smtp = new SmtpService(db, projects, sealer, outbox);
+  const transports = new MailTransports(config, sealer);
+  outbox.register(MAIL_CHANNEL, mailChannel({ config, projects, templates: emailTemplates, transports }));
+  outbox.register(SMS_CHANNEL, smsChannel(smsProvider(config.sms), projects));
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
     projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging,
+    mockPhones, emailTemplates, smtp,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).
       await outbox.stop();
-      mail.close();
+      transports.close();
       await relay.stop();
       await database.close();
     },

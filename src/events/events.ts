@@ -64,3 +64,11 @@ export const INTERNAL_EVENTS: ReadonlySet<EventName> = new Set(['projects.[proje
 export function event<N extends EventName>(name: N, projectId: string, params: EventParams[N], payload?: unknown): DomainEvent<N> {
   return payload === undefined ? { name, projectId, params } : { name, projectId, params, payload };
 }
+
+// Messaging's events (project settings that Appwrite announces), merged into EventParams.
+export interface EventParams {
+  'mock-phones.[number].create': { number: string };
+  'mock-phones.[number].update': { number: string };
+  'mock-phones.[number].delete': { number: string };
+  'templates.[templateId].update': { templateId: string };
+}
