@@ -35,8 +35,9 @@ function fill(template: string, variables: Record<string, string>, html: boolean
 }
 
 export function renderEmail(template: EmailTemplateText, variables: Record<string, string>): RenderedEmail {
-  // A subject is one header line: no tags (as Appwrite strips them) and no line breaks.
-  const subject = fill(template.subject, variables, false).replace(/<[^<>]{0,200}>/g, '').replace(/[\r\n]+/g, ' ').trim();
+  // A subject is one plain header line: the template's tags are dropped (as Appwrite strips them), the
+  // values kept as they are (a name like "<Ann>" stays), and no line breaks.
+  const subject = fill(template.subject.replace(/<[^<>]{0,200}>/g, ''), variables, false).replace(/[\r\n]+/g, ' ').trim();
   const body = fill(template.message, variables, true);
   const preview = template.preview ? fill(template.preview, variables, false) : '';
   return { subject, html: layout(body, subject, preview, variables.direction === 'rtl' ? 'rtl' : 'ltr'), text: htmlToText(body) };
@@ -104,12 +105,15 @@ function hrefOf(tag: string): string {
   return m ? decodeEntities(m[1] ?? m[2] ?? m[3] ?? '').trim() : '';
 }
 
-/** A link's address after its words ("Reset password: https://…"), unless the words are the address. */
+/**
+ * A link's address after its words, in angle brackets ("Reset password <https://…>.") so that
+ * punctuation after the link is not read as part of it; nothing when the words are the address.
+ */
 function anchorSuffix(anchor: { href: string; start: number } | undefined, out: string): string {
   if (!anchor || !/^(https?:|mailto:)/i.test(anchor.href)) return '';
   const words = out.slice(anchor.start).trim();
   if (words === anchor.href) return '';
-  return words ? `: ${anchor.href}` : anchor.href;
+  return words ? ` <${anchor.href}>` : anchor.href;
 }
 
 function textOf(chunk: string): string {
