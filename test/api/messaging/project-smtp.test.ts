@@ -102,7 +102,7 @@ describeEachBackend('a project’s own SMTP server (project.updateSMTP, createSM
       assert.match(stored, /"passwordSealed":"[^"]+"/);
 
       await queueRecovery('logged-in@example.com');
-      await eventually(async () => relay.accepted.includes('logged-in@example.com'), true, 5_000);
+      assert.ok(await eventually(async () => relay.accepted.includes('logged-in@example.com'), true, 5_000));
       assert.deepEqual(relay.accepted, ['logged-in@example.com'], 'the relay accepted the mail after a login with the stored password');
 
       // A later change without the password keeps it: the connection check still logs in.
