@@ -65,7 +65,7 @@ describeEachBackend('mock phone numbers (project.createMockPhone and friends)', 
     const other = 'mock-limit';
     await t.container.projects.create(other, 'Mock limit');
     const key = await t.container.keys.create({ projectId: other, id: ID.unique(), name: 'k', scopes: ['mocks.read', 'mocks.write'], expire: null });
-    const p = new Project(new Client().setEndpoint(t.endpoint).setProject(other).setKey(key.secret));
+    const p = new Project(new Client().setEndpoint(t.endpoint).setProject(other).setKey(key.secret!));
     const now = Date.now();
     const rows = Array.from({ length: MOCK_PHONES_MAX }, (_, i) => ({ project_id: other, phone: `+1444${String(i).padStart(7, '0')}`, otp: '123456', created_at: now, updated_at: now }));
     for (let i = 0; i < rows.length; i += 500) await t.container.db.insertInto('mock_phones').values(rows.slice(i, i + 500)).execute();
@@ -77,7 +77,7 @@ describeEachBackend('mock phone numbers (project.createMockPhone and friends)', 
 
   it('needs the mocks.read / mocks.write scopes', async () => {
     const key = await t.container.keys.create({ projectId: t.projectId, id: ID.unique(), name: 'read only', scopes: ['mocks.read'], expire: null });
-    const p = new Project(new Client().setEndpoint(t.endpoint).setProject(t.projectId).setKey(key.secret));
+    const p = new Project(new Client().setEndpoint(t.endpoint).setProject(t.projectId).setKey(key.secret!));
     await p.listMockPhones();
     await expectError(p.createMockPhone({ number: '+15550100041', otp: '123456' }), 401, 'general_unauthorized_scope');
   });
