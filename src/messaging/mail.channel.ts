@@ -58,14 +58,22 @@ export function mailChannel(deps: MailChannelDeps): Deliver {
   };
 }
 
-/** The values every template may use, under the flow's own: the project's name, the recipient, the year. */
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * The values every template may use, under the flow's own: the project's name, the recipient, and
+ * the date and time in UTC (a session alert's, when its flow did not say).
+ */
 function variablesFor(project: Project, msg: EmailMessage): Record<string, string> {
+  const now = new Date();
   return {
     direction: 'ltr',
     project: project.name,
     user: msg.to.name || msg.to.email,
     team: '',
-    year: String(new Date().getUTCFullYear()),
+    date: `${MONTHS[now.getUTCMonth()]} ${now.getUTCDate()}`,
+    year: String(now.getUTCFullYear()),
+    time: now.toISOString().slice(11, 19),
     ...msg.variables,
   };
 }

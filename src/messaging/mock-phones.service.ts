@@ -6,6 +6,7 @@ import { event } from '../events/events.ts';
 import { AppwriteError } from '../errors/errors.ts';
 import { lockProjectSettings } from '../projects/projects.repository.ts';
 import { MOCK_PHONES_MAX, type MockPhone } from './messaging.ts';
+import { mockNumberModel } from './messaging.models.ts';
 import {
   countMockPhones,
   deleteMockPhone,
@@ -54,7 +55,7 @@ export class MockPhonesService {
         await lockProjectSettings(trx, projectId, this.database.dialect);
         if ((await countMockPhones(trx, projectId)) >= MOCK_PHONES_MAX) throw new AppwriteError('mock_number_limit_exceeded');
         await insertMockPhone(trx, row);
-        emit(event('mock-phones.[number].create', projectId, { number: phone }, toMockPhone(row)));
+        emit(event('mock-phones.[number].create', projectId, { number: phone }, mockNumberModel(toMockPhone(row))));
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppwriteError('mock_number_already_exists');
@@ -67,7 +68,7 @@ export class MockPhonesService {
     return this.bus.transaction(async (trx, emit) => {
       if (!(await updateMockPhoneOtp(trx, projectId, phone, otp, this.clock.now()))) throw new AppwriteError('mock_number_not_found');
       const mock = toMockPhone((await findMockPhone(trx, projectId, phone))!);
-      emit(event('mock-phones.[number].update', projectId, { number: phone }, mock));
+      emit(event('mock-phones.[number].update', projectId, { number: phone }, mockNumberModel(mock)));
       return mock;
     });
   }

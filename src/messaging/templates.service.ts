@@ -6,6 +6,7 @@ import { AppwriteError, argumentMissing } from '../errors/errors.ts';
 import type { Project } from '../projects/projects.ts';
 import { DEFAULT_LOCALE, type EmailTemplate, type EmailTemplateId } from './messaging.ts';
 import { BUILT_IN_TEMPLATES, builtInMessage } from './templates.ts';
+import { emailTemplateModel } from './messaging.models.ts';
 import { countTemplates, findTemplate, findTemplateIn, listTemplates, upsertTemplate, type EmailTemplateRow } from './templates.repository.ts';
 
 /** What PATCH /project/templates/email changes: an omitted field keeps its value, "" clears it. */
@@ -97,7 +98,7 @@ export class EmailTemplatesService {
       };
       await upsertTemplate(trx, row);
       const template = toTemplate(row);
-      emit(event('templates.[templateId].update', project.id, { templateId }, template));
+      emit(event('templates.[templateId].update', project.id, { templateId }, emailTemplateModel(template)));
       return template;
     });
   }

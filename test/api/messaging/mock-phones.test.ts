@@ -75,6 +75,18 @@ describeEachBackend('mock phone numbers (project.createMockPhone and friends)', 
     assert.equal((await p.listMockPhones({ queries: ['{"method":"limit","values":[1]}'] })).total, MOCK_PHONES_MAX);
   });
 
+  it('the 5000 limit holds under 12 concurrent creates: exactly the free places are taken', async () => {
+    const other = 'mock-race';
+    await t.container.projects.create(other, 'Mock race');
+    const now = Date.now();
+    const rows = Array.from({ length: MOCK_PHONES_MAX - 5 }, (_, i) => ({ project_id: other, phone: `+1333${String(i).padStart(7, '0')}`, otp: '123456', created_at: now, updated_at: now }));
+    for (let i = 0; i < rows.length; i += 500) await t.container.db.insertInto('mock_phones').values(rows.slice(i, i + 500)).execute();
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => t.container.mockPhones.create(other, `+1222000${String(i).padStart(4, '0')}`, '123456')));
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 5);
+    assert.ok(results.every((r) => r.status === 'fulfilled' || (r.reason as { type?: string }).type === 'mock_number_limit_exceeded'));
+    assert.equal((await t.container.mockPhones.list(other, { limit: 1, offset: 0 }, true)).total, MOCK_PHONES_MAX);
+  });
+
   it('needs the mocks.read / mocks.write scopes', async () => {
     const key = await t.container.keys.create({ projectId: t.projectId, id: ID.unique(), name: 'read only', scopes: ['mocks.read'], expire: null });
     const p = new Project(new Client().setEndpoint(t.endpoint).setProject(t.projectId).setKey(key.secret!));

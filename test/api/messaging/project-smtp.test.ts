@@ -79,6 +79,17 @@ describeEachBackend('a project’s own SMTP server (project.updateSMTP, createSM
     assert.equal(got.from, 'team@proj.test');
     assert.equal(serverMail.messages.filter((m) => m.to.includes('via-project@example.com')).length, 0);
 
+    // Another server: the cached transport is replaced.
+    const moved = await startMailCatcher();
+    try {
+      await project.updateSMTP({ port: moved.port });
+      await queueRecovery('via-moved@example.com');
+      await moved.waitFor('via-moved@example.com');
+      assert.equal(projectMail.messages.filter((m) => m.to.includes('via-moved@example.com')).length, 0);
+    } finally {
+      await moved.close();
+    }
+
     await project.updateSMTP({ enabled: false });
     await queueRecovery('via-server@example.com');
     await serverMail.waitFor('via-server@example.com');
