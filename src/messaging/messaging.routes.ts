@@ -66,103 +66,116 @@ function phoneInPath(raw: string): string {
   return phone;
 }
 
+type Deps = Pick<Container, 'projects' | 'smtp' | 'emailTemplates' | 'mockPhones'>;
+
 /** /project/smtp, /project/templates/email and /project/mock-phones (API keys; the key's project is the project). */
-export function messagingRoutes(c: Pick<Container, 'projects' | 'smtp' | 'emailTemplates' | 'mockPhones'>) {
+export function messagingRoutes(c: Deps) {
   return async (app: FastifyInstance) => {
-    route<{}, SmtpChanges>(app, {
-      method: 'PATCH',
-      url: '/project/smtp',
-      meta: { scope: 'project.write' },
-      params: SmtpParams,
-      handler: async (req, _reply, input) => projectModel(await c.smtp.update(projectIdOf(req), input)),
-    });
-
-    route<{}, { emails: string[] }>(app, {
-      method: 'POST',
-      url: '/project/smtp/tests',
-      meta: { scope: 'project.write' },
-      params: T.Object({ emails: P.array(P.email(), 10) }),
-      handler: async (req, reply, input) => {
-        await c.smtp.sendTest((await c.projects.get(projectIdOf(req)))!, input.emails);
-        return reply.code(204).send();
-      },
-    });
-
-    route<{}, ListInput>(app, {
-      method: 'GET',
-      url: '/project/templates/email',
-      meta: { scope: 'templates.read' },
-      params: ListParams,
-      handler: async (req, _reply, input) => {
-        const { templates, total } = await c.emailTemplates.list(projectIdOf(req), pageOf(input.queries), wantsTotal(input.total));
-        return listModel('templates', total, templates.map(emailTemplateModel));
-      },
-    });
-
-    route<{ templateId: EmailTemplateId }, { locale?: string }>(app, {
-      method: 'GET',
-      url: '/project/templates/email/:templateId',
-      meta: { scope: 'templates.read' },
-      path: T.Object({ templateId: TemplateId }),
-      params: T.Object({ locale: P.opt(Locale) }),
-      handler: async (req, _reply, input) =>
-        emailTemplateModel(await c.emailTemplates.get(projectIdOf(req), req.params.templateId, input.locale || DEFAULT_LOCALE)),
-    });
-
-    route<{}, TemplateChanges & { templateId: EmailTemplateId; locale?: string }>(app, {
-      method: 'PATCH',
-      url: '/project/templates/email',
-      meta: { scope: 'templates.write' },
-      params: TemplateParams,
-      handler: async (req, _reply, input) => {
-        const { templateId, locale, ...changes } = input;
-        const project = (await c.projects.get(projectIdOf(req)))!;
-        return emailTemplateModel(await c.emailTemplates.update(project, templateId, locale || DEFAULT_LOCALE, changes));
-      },
-    });
-
-    route<{}, ListInput>(app, {
-      method: 'GET',
-      url: '/project/mock-phones',
-      meta: { scope: 'mocks.read' },
-      params: ListParams,
-      handler: async (req, _reply, input) => {
-        const { mockNumbers, total } = await c.mockPhones.list(projectIdOf(req), pageOf(input.queries), wantsTotal(input.total));
-        return listModel('mockNumbers', total, mockNumbers.map(mockNumberModel));
-      },
-    });
-
-    route<{}, { number: string; otp: string }>(app, {
-      method: 'POST',
-      url: '/project/mock-phones',
-      meta: { scope: 'mocks.write' },
-      params: T.Object({ number: P.phone(), otp: Otp }),
-      handler: async (req, reply, input) => reply.code(201).send(mockNumberModel(await c.mockPhones.create(projectIdOf(req), input.number, input.otp))),
-    });
-
-    route<{ number: string }>(app, {
-      method: 'GET',
-      url: '/project/mock-phones/:number',
-      meta: { scope: 'mocks.read' },
-      handler: async (req) => mockNumberModel(await c.mockPhones.get(projectIdOf(req), phoneInPath(req.params.number))),
-    });
-
-    route<{ number: string }, { otp: string }>(app, {
-      method: 'PUT',
-      url: '/project/mock-phones/:number',
-      meta: { scope: 'mocks.write' },
-      params: T.Object({ otp: Otp }),
-      handler: async (req, _reply, input) => mockNumberModel(await c.mockPhones.update(projectIdOf(req), phoneInPath(req.params.number), input.otp)),
-    });
-
-    route<{ number: string }>(app, {
-      method: 'DELETE',
-      url: '/project/mock-phones/:number',
-      meta: { scope: 'mocks.write' },
-      handler: async (req, reply) => {
-        await c.mockPhones.delete(projectIdOf(req), phoneInPath(req.params.number));
-        return reply.code(204).send();
-      },
-    });
+    smtpRoutes(app, c);
+    templateRoutes(app, c);
+    mockPhoneRoutes(app, c);
   };
+}
+
+function smtpRoutes(app: FastifyInstance, c: Deps): void {
+  route<{}, SmtpChanges>(app, {
+    method: 'PATCH',
+    url: '/project/smtp',
+    meta: { scope: 'project.write' },
+    params: SmtpParams,
+    handler: async (req, _reply, input) => projectModel(await c.smtp.update(projectIdOf(req), input)),
+  });
+
+  route<{}, { emails: string[] }>(app, {
+    method: 'POST',
+    url: '/project/smtp/tests',
+    meta: { scope: 'project.write' },
+    params: T.Object({ emails: P.array(P.email(), 10) }),
+    handler: async (req, reply, input) => {
+      await c.smtp.sendTest((await c.projects.get(projectIdOf(req)))!, input.emails);
+      return reply.code(204).send();
+    },
+  });
+}
+
+function templateRoutes(app: FastifyInstance, c: Deps): void {
+  route<{}, ListInput>(app, {
+    method: 'GET',
+    url: '/project/templates/email',
+    meta: { scope: 'templates.read' },
+    params: ListParams,
+    handler: async (req, _reply, input) => {
+      const { templates, total } = await c.emailTemplates.list(projectIdOf(req), pageOf(input.queries), wantsTotal(input.total));
+      return listModel('templates', total, templates.map(emailTemplateModel));
+    },
+  });
+
+  route<{ templateId: EmailTemplateId }, { locale?: string }>(app, {
+    method: 'GET',
+    url: '/project/templates/email/:templateId',
+    meta: { scope: 'templates.read' },
+    path: T.Object({ templateId: TemplateId }),
+    params: T.Object({ locale: P.opt(Locale) }),
+    handler: async (req, _reply, input) =>
+      emailTemplateModel(await c.emailTemplates.get(projectIdOf(req), req.params.templateId, input.locale || DEFAULT_LOCALE)),
+  });
+
+  route<{}, TemplateChanges & { templateId: EmailTemplateId; locale?: string }>(app, {
+    method: 'PATCH',
+    url: '/project/templates/email',
+    meta: { scope: 'templates.write' },
+    params: TemplateParams,
+    handler: async (req, _reply, input) => {
+      const { templateId, locale, ...changes } = input;
+      const project = (await c.projects.get(projectIdOf(req)))!;
+      return emailTemplateModel(await c.emailTemplates.update(project, templateId, locale || DEFAULT_LOCALE, changes));
+    },
+  });
+}
+
+function mockPhoneRoutes(app: FastifyInstance, c: Deps): void {
+
+  route<{}, ListInput>(app, {
+    method: 'GET',
+    url: '/project/mock-phones',
+    meta: { scope: 'mocks.read' },
+    params: ListParams,
+    handler: async (req, _reply, input) => {
+      const { mockNumbers, total } = await c.mockPhones.list(projectIdOf(req), pageOf(input.queries), wantsTotal(input.total));
+      return listModel('mockNumbers', total, mockNumbers.map(mockNumberModel));
+    },
+  });
+
+  route<{}, { number: string; otp: string }>(app, {
+    method: 'POST',
+    url: '/project/mock-phones',
+    meta: { scope: 'mocks.write' },
+    params: T.Object({ number: P.phone(), otp: Otp }),
+    handler: async (req, reply, input) => reply.code(201).send(mockNumberModel(await c.mockPhones.create(projectIdOf(req), input.number, input.otp))),
+  });
+
+  route<{ number: string }>(app, {
+    method: 'GET',
+    url: '/project/mock-phones/:number',
+    meta: { scope: 'mocks.read' },
+    handler: async (req) => mockNumberModel(await c.mockPhones.get(projectIdOf(req), phoneInPath(req.params.number))),
+  });
+
+  route<{ number: string }, { otp: string }>(app, {
+    method: 'PUT',
+    url: '/project/mock-phones/:number',
+    meta: { scope: 'mocks.write' },
+    params: T.Object({ otp: Otp }),
+    handler: async (req, _reply, input) => mockNumberModel(await c.mockPhones.update(projectIdOf(req), phoneInPath(req.params.number), input.otp)),
+  });
+
+  route<{ number: string }>(app, {
+    method: 'DELETE',
+    url: '/project/mock-phones/:number',
+    meta: { scope: 'mocks.write' },
+    handler: async (req, reply) => {
+      await c.mockPhones.delete(projectIdOf(req), phoneInPath(req.params.number));
+      return reply.code(204).send();
+    },
+  });
 }

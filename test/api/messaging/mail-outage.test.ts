@@ -5,8 +5,12 @@ import { describeEachBackend, eventually, freshDatabaseUrl, startMailCatcher, st
 import { bundleServer, readKeySecret, spawnServer, type ServerProcess } from '../../multiprocess-helpers.ts';
 import { createDb } from '../../../src/db/database.ts';
 
-/** A short poll, so a worker looks again soon after the SMTP server comes back (retries still back off). */
-const FAST_OUTBOX = { TESSERA_OUTBOX_POLL_MS: '50', TESSERA_OUTBOX_TIMEOUT_MS: '2000', TESSERA_OUTBOX_LEASE_MS: '2500' };
+/**
+ * A short poll, so a worker looks again soon after the SMTP server comes back (retries still back off).
+ * The attempt timeout stays generous: an attempt cut by it after the SMTP server took the mail would be
+ * sent again (SMTP has no idempotency key), and on a loaded machine a first send can take seconds.
+ */
+const FAST_OUTBOX = { TESSERA_OUTBOX_POLL_MS: '50', TESSERA_OUTBOX_TIMEOUT_MS: '10000', TESSERA_OUTBOX_LEASE_MS: '12000' };
 
 /** How many times each outbox message id reached the SMTP server. */
 function arrivals(mail: MailCatcher, ids: string[]): number[] {
@@ -98,7 +102,7 @@ describeEachBackend('mail pending in the outbox when the server is killed', (bac
       const second = await start('second');
       const ids = left.map((r) => r.id);
       const want = ids.map(() => 1).join();
-      assert.equal(await eventually(async () => arrivals(mail, ids).join(), want, 20_000), want, second.logTail());
+      assert.equal(await eventually(async () => arrivals(mail, ids).join(), want, 30_000), want, second.logTail());
       assert.deepEqual(mail.messages.flatMap((m) => m.to).sort(), [...emails].sort());
       assert.equal(await eventually(async () => (await outbox()).length, 0, 5_000), 0);
     } finally {
