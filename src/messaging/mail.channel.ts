@@ -36,9 +36,11 @@ export function mailChannel(deps: MailChannelDeps): Deliver {
   return async (m) => {
     const project = await deps.projects.get(m.projectId);
     if (!project) throw new PermanentDeliveryError('the project no longer exists');
+    const payload = m.payload as MailPayload;
+    // A test mail is about the project's own server: turned off since, there is nothing left to test.
+    if (payload.templateId === 'smtpTest' && !project.settings.smtp?.enabled) throw new PermanentDeliveryError('the project SMTP server was turned off');
     const transport = deps.transports.for(project);
     if (!transport) throw new Error('no SMTP server is configured');
-    const payload = m.payload as MailPayload;
     const mail = payload.templateId === 'smtpTest' ? smtpTestMail(project, serverSender) : await templateMail(deps, project, payload, serverSender);
     try {
       await transport.sendMail({
