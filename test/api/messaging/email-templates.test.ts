@@ -88,7 +88,7 @@ describeEachBackend('email templates: built-in, customised per locale, rendered 
     assert.match(full.html, /<strong>Chrome<\/strong>/);
   });
 
-  it('customising needs a way to send mail: a server without SMTP refuses with 400 and stores nothing', async () => {
+  it('customising needs a way to send mail: without any SMTP it is refused with 400 and nothing stored; the project’s own SMTP server is enough', async () => {
     const bare = await startServer(backend);
     try {
       const p = new Project(bare.server());
@@ -99,6 +99,14 @@ describeEachBackend('email templates: built-in, customised per locale, rendered 
         'SMTP must be enabled on the project to configure custom email templates.',
       );
       assert.equal((await p.listEmailTemplates()).total, 0);
+      const before = (await bare.container.projects.get(bare.projectId))!;
+      assert.throws(() => bare.container.messaging.requireEmail(before), (e: any) => e.type === 'general_smtp_disabled');
+
+      // The project's own SMTP server is a way to send mail too.
+      await p.updateSMTP({ enabled: true, host: '127.0.0.1', port: mail.port, senderEmail: 'team@bare.test' });
+      bare.container.messaging.requireEmail((await bare.container.projects.get(bare.projectId))!);
+      await p.updateEmailTemplate({ templateId: 'recovery' as any, subject: 'S', message: 'M' });
+      assert.equal((await p.listEmailTemplates()).total, 1);
     } finally {
       await bare.close();
     }
