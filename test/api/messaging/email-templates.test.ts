@@ -99,8 +99,8 @@ describeEachBackend('email templates: built-in, customised per locale, rendered 
         'SMTP must be enabled on the project to configure custom email templates.',
       );
       assert.equal((await p.listEmailTemplates()).total, 0);
-      const before = (await bare.container.projects.get(bare.projectId))!;
-      assert.throws(() => bare.container.messaging.requireEmail(before), (e: any) => e.type === 'general_smtp_disabled');
+      const withoutSmtp = (await bare.container.projects.get(bare.projectId))!;
+      assert.throws(() => bare.container.messaging.requireEmail(withoutSmtp), (e: any) => e.type === 'general_smtp_disabled');
 
       // The project's own SMTP server is a way to send mail too.
       await p.updateSMTP({ enabled: true, host: '127.0.0.1', port: mail.port, senderEmail: 'team@bare.test' });
