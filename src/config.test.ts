@@ -95,3 +95,26 @@ describe('config from the environment', () => {
     for (const bad of ['-1', '1.5', 'lots']) assert.throws(() => loadConfig({ TESSERA_SESSION_CACHE_MB: bad }), /TESSERA_SESSION_CACHE_MB/);
   });
 });
+
+describe('messaging settings', () => {
+  it('mail is from TESSERA_SMTP_SENDER, "Tessera <no-reply@localhost>" unless set; a malformed sender is refused', () => {
+    assert.equal(loadConfig({}).smtpSender, 'Tessera <no-reply@localhost>');
+    assert.equal(loadConfig({ TESSERA_SMTP_SENDER: 'Acme <auth@acme.test>' }).smtpSender, 'Acme <auth@acme.test>');
+    assert.equal(loadConfig({ TESSERA_SMTP_SENDER: 'auth@acme.test' }).smtpSender, 'auth@acme.test');
+    assert.throws(() => loadConfig({ TESSERA_SMTP_SENDER: 'Acme' }), /TESSERA_SMTP_SENDER/);
+  });
+
+  it('no SMS provider unless configured; TESSERA_SMS_WEBHOOK_URL alone selects the webhook provider', () => {
+    assert.equal(loadConfig({}).sms, null);
+    assert.deepEqual(loadConfig({ TESSERA_SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms' }).sms, { provider: 'webhook', url: 'http://127.0.0.1:9/sms' });
+    assert.throws(() => loadConfig({ TESSERA_SMS_PROVIDER: 'webhook' }), /TESSERA_SMS_WEBHOOK_URL must be an http\(s\) URL/);
+    assert.throws(() => loadConfig({ TESSERA_SMS_PROVIDER: 'carrier-pigeon' }), /TESSERA_SMS_PROVIDER must be/);
+  });
+
+  it('the Twilio provider needs its account, token and sender, and talks to api.twilio.com unless told otherwise', () => {
+    const env = { TESSERA_SMS_PROVIDER: 'twilio', TESSERA_SMS_TWILIO_ACCOUNT_SID: 'AC1', TESSERA_SMS_TWILIO_AUTH_TOKEN: 'tok', TESSERA_SMS_TWILIO_FROM: '+15550001111' };
+    assert.deepEqual(loadConfig(env).sms, { provider: 'twilio', accountSid: 'AC1', authToken: 'tok', from: '+15550001111', baseUrl: 'https://api.twilio.com' });
+    assert.equal((loadConfig({ ...env, TESSERA_SMS_TWILIO_BASE_URL: 'http://127.0.0.1:8/' }).sms as { baseUrl: string }).baseUrl, 'http://127.0.0.1:8');
+    assert.throws(() => loadConfig({ ...env, TESSERA_SMS_TWILIO_AUTH_TOKEN: '' }), /needs TESSERA_SMS_TWILIO_AUTH_TOKEN/);
+  });
+});

@@ -33,7 +33,23 @@ export interface Config {
   outbox: OutboxConfig;
   /** TESSERA_SMS_WEBHOOK_URL: SMS are POSTed there as JSON {to, from, text}; null: no SMS provider. */
   smsWebhookUrl: string | null;
+  /**
+   * TESSERA_SMTP_SENDER ("Tessera <no-reply@localhost>"): who mail is from when neither the template nor
+   * the project's own SMTP settings name a sender.
+   */
+  smtpSender: string;
+  /** The SMS provider (TESSERA_SMS_PROVIDER); null: none, so only mock numbers can receive codes. */
+  sms: SmsProviderConfig | null;
 }
+
+/**
+ * TESSERA_SMS_PROVIDER: `webhook` (POST JSON to TESSERA_SMS_WEBHOOK_URL; the default when that URL is set)
+ * or `twilio` (Twilio's REST API, or any service speaking it: TESSERA_SMS_TWILIO_ACCOUNT_SID, _AUTH_TOKEN,
+ * _FROM, and _BASE_URL, https://api.twilio.com by default).
+ */
+export type SmsProviderConfig =
+  | { provider: 'webhook'; url: string }
+  | { provider: 'twilio'; accountSid: string; authToken: string; from: string; baseUrl: string };
 
 export interface OutboxConfig {
   /** TESSERA_OUTBOX_POLL_MS (1000): how often an idle worker looks for due messages. */
@@ -121,7 +137,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outbox: parseOutboxConfig(env),
     sessionCacheMb,
     smsWebhookUrl: env.TESSERA_SMS_WEBHOOK_URL || null,
+    smtpSender: parseSmtpSender(env.TESSERA_SMTP_SENDER),
+    sms: parseSmsProvider(env),
   };
+}
+
+/** A mailbox, with or without a display name: `Name <address>` or `address`. */
+function parseSmtpSender(raw: string | undefined): string {
+  const v = (raw ?? '').trim() || 'Tessera <no-reply@localhost>';
+  if (!/^([^<>]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(v)) {
+    throw new Error(`TESSERA_SMTP_SENDER must be "Name <address>" or an address, not ${v}`);
+  }
+  return v;
+}
+
+function parseSmsProvider(env: NodeJS.ProcessEnv): SmsProviderConfig | null {
+  const provider = (env.TESSERA_SMS_PROVIDER || (env.TESSERA_SMS_WEBHOOK_URL ? 'webhook' : '')).toLowerCase();
+  if (!provider) return null;
+  const url = (name: string, raw: string | undefined) => {
+    if (!raw || !/^https?:\/\/[^\s]+$/i.test(raw)) throw new Error(`${name} must be an http(s) URL${raw ? `, not ${raw}` : ''}`);
+    return raw.replace(/\/+$/, '');
+  };
+  if (provider === 'webhook') return { provider, url: url('TESSERA_SMS_WEBHOOK_URL', env.TESSERA_SMS_WEBHOOK_URL) };
+  if (provider === 'twilio') {
+    const need = (name: string) => {
+      const v = env[name];
+      if (!v) throw new Error(`TESSERA_SMS_PROVIDER=twilio needs ${name}`);
+      return v;
+    };
+    return {
+      provider,
+      accountSid: need('TESSERA_SMS_TWILIO_ACCOUNT_SID'),
+      authToken: need('TESSERA_SMS_TWILIO_AUTH_TOKEN'),
+      from: need('TESSERA_SMS_TWILIO_FROM'),
+      baseUrl: url('TESSERA_SMS_TWILIO_BASE_URL', env.TESSERA_SMS_TWILIO_BASE_URL || 'https://api.twilio.com'),
+    };
+  }
+  throw new Error(`TESSERA_SMS_PROVIDER must be "webhook" or "twilio", not ${provider}`);
 }
 
 function parseOutboxConfig(env: NodeJS.ProcessEnv): OutboxConfig {

@@ -34,6 +34,11 @@ import { MfaService } from './mfa/mfa.service.ts';
 import { ChallengesService } from './mfa/challenges.service.ts';
 import { SecretLoginsService } from './sessions/secret-logins.service.ts';
 import { ConfirmationsService } from './accounts/confirmations.service.ts';
+import { MockPhonesService } from './messaging/mock-phones.service.ts';
+import { EmailTemplatesService } from './messaging/templates.service.ts';
+import { SmtpService } from './messaging/smtp.service.ts';
+import { MailTransports } from './messaging/smtp.transports.ts';
+import { smsProvider } from './messaging/sms.providers.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -76,6 +81,12 @@ export interface Container {
   secretLogins: SecretLoginsService;
   /** Email and phone verification, password recovery. */
   confirmations: ConfirmationsService;
+  /** A project's mock phone numbers (fixed codes, nothing sent). */
+  mockPhones: MockPhonesService;
+  /** A project's customised email templates. */
+  emailTemplates: EmailTemplatesService;
+  /** A project's own SMTP server settings and test mail. */
+  smtp: SmtpService;
   close(): Promise<void>;
 }
 
@@ -146,10 +157,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const maintenance = new MaintenanceService(db, clock, logger);
   const outbox = new OutboxService(database, clock, random, sealer, logger, config.outbox);
   outbox.register(HTTP_CHANNEL, httpChannel());
-  const mail = mailChannel(config);
-  outbox.register(MAIL_CHANNEL, mail.deliver);
-  outbox.register(SMS_CHANNEL, smsChannel(config));
-  const messaging = new MessagingService(config, outbox);
+  const mockPhones = new MockPhonesService(database, clock, events);
+  const messaging = new MessagingService(config, outbox, mockPhones);
+  const emailTemplates = new EmailTemplatesService(db, clock, events, messaging);
+  const smtp = new SmtpService(db, projects, sealer, outbox);
+  const transports = new MailTransports(config, sealer);
+  outbox.register(MAIL_CHANNEL, mailChannel({ config, projects, templates: emailTemplates, transports }));
+  outbox.register(SMS_CHANNEL, smsChannel(smsProvider(config.sms), projects));
   const teams = new TeamsService(db, clock, random, events);
   const memberships = new MembershipsService(db, clock, events, teams, sessions);
   const invitations = new InvitationsService(db, clock, random, events, teams, users, targets, messaging);
@@ -164,11 +178,12 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     teams, memberships, invitations,
     mfa, mfaChallenges,
     secretLogins, confirmations,
+    mockPhones, emailTemplates, smtp,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).
       await outbox.stop();
-      mail.close();
+      transports.close();
       await relay.stop();
       await database.close();
     },

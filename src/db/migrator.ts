@@ -5,6 +5,7 @@ import * as targets from './migrations/2026-11-24T00-00-targets.ts';
 import * as outbox from './migrations/2026-12-07T01-00-outbox.ts';
 import * as teams from './migrations/2026-12-08T03-00-teams.ts';
 import * as mfa from './migrations/2026-12-08T04-30-mfa.ts';
+import * as messaging from './migrations/2026-12-08T01-00-messaging.ts';
 
 type Migration = { up(db: any, dialect: 'sqlite' | 'postgres'): Promise<void> };
 
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-07T01-00-outbox': outbox,
   '2026-12-08T03-00-teams': teams,
   '2026-12-08T04-30-mfa': mfa,
+  '2026-12-08T01-00-messaging': messaging,
 };
 
 export async function migrate(database: Database): Promise<string[]> {

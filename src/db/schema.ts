@@ -255,3 +255,33 @@ export interface DB {
   teams_listed: TeamsListedView;
   memberships: MembershipsTable;
 }
+
+/** A project's mock phone number: logs in and verifies with its fixed code; nothing is sent. */
+export interface MockPhonesTable {
+  project_id: string;
+  phone: string;
+  otp: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A project's customised email template for one locale (`/project/templates/email`). */
+export interface EmailTemplatesTable {
+  project_id: string;
+  template_id: string;
+  locale: string;
+  subject: string;
+  message: string;
+  sender_name: string;
+  sender_email: string;
+  reply_to_email: string;
+  reply_to_name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+// Messaging's tables, merged into DB (declaration merging keeps this addition at the end of the file).
+export interface DB {
+  mock_phones: MockPhonesTable;
+  email_templates: EmailTemplatesTable;
+}

@@ -83,3 +83,11 @@ export interface EventParams {
   'teams.[teamId].memberships.[membershipId].update.status': TeamMembership;
   'teams.[teamId].memberships.[membershipId].delete': TeamMembership;
 }
+
+// Messaging's events (project settings that Appwrite announces), merged into EventParams.
+export interface EventParams {
+  'mock-phones.[number].create': { number: string };
+  'mock-phones.[number].update': { number: string };
+  'mock-phones.[number].delete': { number: string };
+  'templates.[templateId].update': { templateId: string };
+}

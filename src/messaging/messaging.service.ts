@@ -3,6 +3,7 @@ import type { Executor } from '../db/schema.ts';
 import { AppwriteError } from '../errors/errors.ts';
 import type { OutboxService } from '../events/outbox.service.ts';
 import type { Project } from '../projects/projects.ts';
+import type { MockPhonesService } from './mock-phones.service.ts';
 import { MAIL_CHANNEL, SMS_CHANNEL, type EmailMessage, type SmsMessage } from './messaging.ts';
 
 /**
@@ -18,8 +19,9 @@ import { MAIL_CHANNEL, SMS_CHANNEL, type EmailMessage, type SmsMessage } from '.
  */
 export class MessagingService {
   constructor(
-    private readonly config: Pick<Config, 'smtpUrl' | 'smsWebhookUrl'>,
+    private readonly config: Pick<Config, 'smtpUrl' | 'sms'>,
     private readonly outbox: Pick<OutboxService, 'enqueue' | 'kick'>,
+    private readonly mockPhones: Pick<MockPhonesService, 'otpFor'>,
   ) {}
 
   /** A project sends mail through its own SMTP server when enabled, else through TESSERA_SMTP_URL. */
@@ -32,14 +34,14 @@ export class MessagingService {
     if (!this.canEmail(project)) throw new AppwriteError('general_smtp_disabled');
   }
 
-  /** A project's mock number answers with its fixed code and sends nothing (the mock-phones feature fills this in). */
-  async mockOtp(_projectId: string, _phone: string): Promise<string | null> {
-    return null;
+  /** A project's mock number (`/project/mock-phones`) answers with its fixed code and sends nothing; null for other numbers. */
+  async mockOtp(projectId: string, phone: string): Promise<string | null> {
+    return this.mockPhones.otpFor(projectId, phone);
   }
 
   /** 503 general_phone_disabled when no SMS provider is configured (check mockOtp first: mock numbers need none). */
   requireSms(): void {
-    if (!this.config.smsWebhookUrl) throw new AppwriteError('general_phone_disabled');
+    if (!this.config.sms) throw new AppwriteError('general_phone_disabled');
   }
 
   async queueEmail(trx: Executor, project: Project, msg: EmailMessage): Promise<string> {

@@ -1,23 +1,33 @@
-import type { Config } from '../config.ts';
 import type { Deliver } from '../events/outbox.ts';
-import { httpChannel } from '../events/channels/http.ts';
-import type { SmsMessage } from './messaging.ts';
+import { PermanentDeliveryError } from '../events/outbox.ts';
+import type { Project } from '../projects/projects.ts';
+import type { SmsMessage, SmsTemplateId } from './messaging.ts';
+import type { SmsProvider } from './sms.providers.ts';
 
 /**
- * The outbox channel that sends queued SMS through the configured provider: the webhook provider
- * POSTs `{to, from, text}` as JSON to TESSERA_SMS_WEBHOOK_URL (retried like any outbox message).
+ * The outbox channel that sends queued SMS through the configured provider (sms.providers.ts),
+ * retried like any outbox message.
  */
-export function smsChannel(config: Pick<Config, 'smsWebhookUrl'>): Deliver {
-  const post = httpChannel('Tessera SMS');
+export function smsChannel(provider: SmsProvider | null, projects: { get(id: string): Promise<Project | null> }): Deliver {
   return async (m) => {
+    if (!provider) throw new Error('no SMS provider is configured');
     const msg = m.payload as SmsMessage;
-    if (!config.smsWebhookUrl) throw new Error('no SMS provider is configured');
-    await post({ ...m, payload: { url: config.smsWebhookUrl, body: { to: msg.to, from: '', text: renderSms(msg) } } });
+    const project = await projects.get(m.projectId);
+    if (!project) throw new PermanentDeliveryError('the project no longer exists');
+    await provider.send({ to: msg.to, text: renderSms(msg, project.name) }, m);
   };
 }
 
-/** A plain rendering (the templates feature replaces it): the code first, as phones show it. */
-function renderSms(msg: SmsMessage): string {
-  const code = msg.variables.otp ?? msg.variables.secret ?? '';
-  return `${code} is your ${msg.variables.project ?? ''} ${msg.templateId} code.`.replace(/\s+/g, ' ').trim();
+/** Short texts, the code first (as phones show it in notifications and offer it for autofill). */
+const SMS_TEXTS: Record<SmsTemplateId, string> = {
+  login: '{{otp}} is your {{project}} sign-in code.',
+  verification: '{{otp}} is your {{project}} verification code.',
+  mfaChallenge: '{{otp}} is your {{project}} two-step verification code.',
+  invitation: 'You are invited to join {{team}} at {{project}}: {{redirect}}',
+};
+
+export function renderSms(msg: SmsMessage, projectName: string): string {
+  const values: Record<string, string> = { project: projectName, team: '', redirect: '', ...msg.variables };
+  values.otp ||= msg.variables.secret ?? '';
+  return SMS_TEXTS[msg.templateId].replace(/\{\{(\w{1,32})\}\}/g, (_, name: string) => values[name] ?? '').replace(/\s+/g, ' ').trim();
 }
