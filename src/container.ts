@@ -107,7 +107,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const sessionCache = new SessionCache(events, relay, clock, SESSION_CACHE_ENTRIES, config.sessionCacheMb * 1024 * 1024);
   const sessions = new SessionsService(database, clock, random, events, sessionCache);
   const tokens = new TokensService(db, clock, random);
-  const jwt = new JwtService(db, clock, random, sealer, config.jwtSecret);
+  const jwt = new JwtService(db, clock, sealer, { publicUrl: config.publicUrl });
+  // Account JWTs are EdDSA now (see src/jwt/): an HS256 secret from the environment verifies nothing.
+  if (config.jwtSecret) logger.warn('TESSERA_JWT_SECRET is no longer used: account JWTs are signed with Ed25519 keys kept in the database');
   await jwt.init().catch(async (err) => {
     // A start refused here (another server key) leaves nothing open behind it.
     await relay.stop().catch(() => {});
