@@ -17,6 +17,7 @@ import { platformRoutes } from './platforms/platforms.routes.ts';
 import { keyRoutes } from './keys/keys.routes.ts';
 import { clientErrorHandler } from './http/client-errors.ts';
 import { jwtRoutes } from './jwt/jwt.routes.ts';
+import { authLocalRoutes } from './auth-local/auth-local.routes.ts';
 
 /**
  * How long a client has to send its whole request, headers and body. Fastify's default is none, and
@@ -27,7 +28,7 @@ import { jwtRoutes } from './jwt/jwt.routes.ts';
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Every route plugin, mounted under /v1 (tests read the routes' metadata from these). */
-export const API_ROUTES = [healthRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, jwtRoutes];
+export const API_ROUTES = [healthRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, jwtRoutes, authLocalRoutes];
 
 export interface AppOptions {
   /** How long a client has to send its whole request (tests shorten it); REQUEST_TIMEOUT_MS by default. */

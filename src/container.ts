@@ -23,6 +23,7 @@ import { RateLimitsService } from './rate-limits/rate-limits.service.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { OutboxService } from './events/outbox.service.ts';
 import { HTTP_CHANNEL, httpChannel } from './events/channels/http.ts';
+import { LocalAuthService } from './auth-local/auth-local.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -52,6 +53,8 @@ export interface Container {
   maintenance: MaintenanceService;
   /** Durable delivery of what must leave the process; main.ts starts its worker. */
   outbox: OutboxService;
+  /** POST /v1/auth/local: one-call login returning a JWT (low-code tools). */
+  authLocal: LocalAuthService;
   close(): Promise<void>;
 }
 
@@ -124,10 +127,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const maintenance = new MaintenanceService(db, clock, logger);
   const outbox = new OutboxService(database, clock, random, sealer, logger, config.outbox);
   outbox.register(HTTP_CHANNEL, httpChannel());
+  const authLocal = new LocalAuthService(logins, sessions, users, jwt);
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
-    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox,
+    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, authLocal,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).
