@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Account, ID, Users } from 'node-appwrite';
-import { describeEachBackend, expectError, FakeClock, startPeer, startServer, type TestServer } from '../../harness.ts';
+import { describeEachBackend, eventually, expectError, FakeClock, startPeer, startServer, type TestServer } from '../../harness.ts';
 import { KEYRING_REFRESH_MS, RETIRED_KEY_KEPT_MS } from '../../../src/jwt/jwt-keyring.ts';
 
 const PASSWORD = 'jwks-pass-12345';
@@ -113,6 +113,20 @@ describeEachBackend('JWTs other backends verify offline', (backend) => {
       const signed = await peer.container.jwt.sign({ user: { id: user.$id, email_verification: 0, phone_verification: 0, labels: '[]' }, sessionId: '', projectId: t.projectId }, 60);
       assert.equal(decodeProtectedHeader(signed).kid, kid);
       assert.equal(decodeJwt(signed).sid, undefined, 'no sid without a session');
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('a JWT warm in another process stops working there once its session is deleted here', async () => {
+    const peer = await startPeer(t, { clock });
+    try {
+      const { user, session, jwt } = await jwtOf('peer-revoke@example.com');
+      const onPeer = async () => (await fetch(`${peer.endpoint}/account`, { headers: { 'x-appwrite-project': t.projectId, authorization: `Bearer ${jwt}` } })).status;
+      assert.equal(await onPeer(), 200);
+      assert.equal(await onPeer(), 200);
+      await users.deleteSession({ userId: user.$id, sessionId: session.$id });
+      assert.equal(await eventually(onPeer, 401), 401);
     } finally {
       await peer.close();
     }
