@@ -77,6 +77,11 @@ export class JwtKeyring {
     return { kid: this.current!.stored.kid, key: this.current!.privateKey };
   }
 
+  /** Re-reads the keyring when this copy is older than `maxAgeMs` (the JWKS route: a rotation shows within seconds). */
+  async refresh(maxAgeMs: number): Promise<void> {
+    if (this.clock.now() - this.loadedAt >= maxAgeMs) await this.load();
+  }
+
   /** The public key of `kid` among the keys that still verify, without any I/O. */
   publicKey(kid: string): KeyObject | undefined {
     const key = this.keys.get(kid);

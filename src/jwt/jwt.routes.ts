@@ -12,7 +12,7 @@ export function jwtRoutes(c: Pick<Container, 'jwt'>) {
   return async (app: FastifyInstance) => {
     app.get('/.well-known/jwks.json', async (_req, reply) => {
       reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_S}`);
-      return c.jwt.jwks();
+      return c.jwt.currentJwks();
     });
 
     app.get('/.well-known/openid-configuration', async (_req, reply) => {

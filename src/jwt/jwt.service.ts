@@ -13,6 +13,8 @@ export type { AccountJwtClaims } from './jwt.ts';
 
 /** How many verified tokens each process remembers (about 300 bytes each). */
 const VERIFIED_CACHE_ENTRIES = 20_000;
+/** How stale the published key set may be; requests for it within this time share one read. */
+const JWKS_FRESH_MS = 5_000;
 
 export interface JwtServiceOptions {
   /** The server's public URL (TESSERA_PUBLIC_URL); the issuer is `<publicUrl>/v1`. */
@@ -68,6 +70,12 @@ export class JwtService {
 
   jwks(): { keys: PublicJwk[] } {
     return { keys: this.keyring.jwks() };
+  }
+
+  /** The JWKS as the database holds it now, give or take JWKS_FRESH_MS (another process may have rotated). */
+  async currentJwks(): Promise<{ keys: PublicJwk[] }> {
+    await this.keyring.refresh(JWKS_FRESH_MS);
+    return this.jwks();
   }
 
   async sign(input: { user: JwtSubject; sessionId: string; projectId: string }, durationSeconds: number): Promise<string> {

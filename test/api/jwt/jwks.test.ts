@@ -101,7 +101,7 @@ describeEachBackend('JWTs other backends verify offline', (backend) => {
     assert.ok(later.includes(kid));
   });
 
-  it('another process verifies a rotated key at once and signs with it after its refresh', async () => {
+  it('another process verifies a rotated key at once, signs with it after its refresh, and publishes it', async () => {
     const peer = await startPeer(t, { clock });
     try {
       const { kid } = await t.container.jwt.keyring.rotate();
@@ -113,6 +113,10 @@ describeEachBackend('JWTs other backends verify offline', (backend) => {
       const signed = await peer.container.jwt.sign({ user: { id: user.$id, email_verification: 0, phone_verification: 0, labels: '[]' }, sessionId: '', projectId: t.projectId }, 60);
       assert.equal(decodeProtectedHeader(signed).kid, kid);
       assert.equal(decodeJwt(signed).sid, undefined, 'no sid without a session');
+      const { kid: next } = await t.container.jwt.keyring.rotate();
+      clock.advance(5_000);
+      const peerJwks = await (await fetch(`${peer.endpoint}/.well-known/jwks.json`)).json();
+      assert.deepEqual(peerJwks.keys.slice(0, 2).map((k: { kid: string }) => k.kid), [next, kid], 'the peer publishes a rotation within seconds');
     } finally {
       await peer.close();
     }
