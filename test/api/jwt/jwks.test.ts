@@ -136,6 +136,19 @@ describeEachBackend('JWTs other backends verify offline', (backend) => {
     }
   });
 
+  it('two processes rotating at the same moment both land: neither new key is lost', async () => {
+    const peer = await startPeer(t, { clock });
+    try {
+      const [a, b] = await Promise.all([t.container.jwt.keyring.rotate(), peer.container.jwt.keyring.rotate()]);
+      assert.notEqual(a.kid, b.kid);
+      clock.advance(5_000);
+      const kids = (await (await fetch(`${t.endpoint}/.well-known/jwks.json`)).json()).keys.map((k: { kid: string }) => k.kid);
+      assert.ok(kids.includes(a.kid) && kids.includes(b.kid), `${a.kid} and ${b.kid} in ${kids}`);
+    } finally {
+      await peer.close();
+    }
+  });
+
   it('made-up kids cost at most one keyring read per interval', async () => {
     const { jwt } = await jwtOf('kid-flood@example.com');
     const [, payload, sig] = jwt.split('.');
