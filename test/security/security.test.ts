@@ -350,6 +350,10 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       { route: 'DELETE /v1/account/sessions/:sessionId', scope: 'account' },
       { route: 'POST /v1/account/jwts', scope: 'account', body: {} },
       { route: 'POST /v1/account/jwt', scope: 'account', body: {} },
+      { route: 'GET /v1/.well-known/jwks.json', scope: 'none' },
+      { route: 'GET /v1/.well-known/openid-configuration', scope: 'none' },
+      { route: 'POST /v1/auth/local', scope: 'sessions.write', body: { identifier: 'victim@example.com', password: PASSWORD } },
+      { route: 'DELETE /v1/auth/local', scope: 'account', destructive: true },
     ];
 
     const fill = (path: string, ids: Record<string, string>) => path.replace(/:(\w+)/g, (_, name: string) => ids[name]);
