@@ -69,6 +69,17 @@ describeEachBackend('JWTs other backends verify offline', (backend) => {
     assert.equal((await basic.json()).type, 'general_unauthorized_scope', 'another scheme is no credential');
   });
 
+  it('a warm JWT skips the database (a row edited behind the services is not seen) until an event drops it', async () => {
+    // Control for the invalidation tests: without an event, the cached copy is what answers.
+    const { user, jwt } = await jwtOf('jwt-cache-control@example.com');
+    const viaJwt = new Account(t.withJwt(jwt));
+    await viaJwt.get();
+    await t.container.db.updateTable('users').set({ name: 'Edited behind the cache' }).where('id', '=', user.$id).execute();
+    assert.equal((await viaJwt.get()).name, '');
+    await users.updateName({ userId: user.$id, name: 'Through the API' });
+    assert.equal((await viaJwt.get()).name, 'Through the API');
+  });
+
   it('a warm JWT stops working at once when its user is blocked or its session is deleted', async () => {
     const { user, session, jwt } = await jwtOf('warm@example.com');
     const viaJwt = new Account(t.withJwt(jwt));
