@@ -227,11 +227,19 @@ async function main() {
   const sessionHeaders = { 'x-appwrite-project': 'default', 'x-appwrite-session': session.secret };
   const bareOpts = { url: `http://127.0.0.1:${bare.port}/v1/account`, headers: sessionHeaders };
   const accountOpts = { url: `${base}/account`, headers: sessionHeaders };
+  // The same request authenticated by an account JWT (for the same session), in either header.
+  const { jwt } = await api(base, key, 'POST', '/users/bench/jwts', { sessionId: session.$id, duration: 3600 });
+  const jwtOpts = { url: `${base}/account`, headers: { 'x-appwrite-project': 'default', 'x-appwrite-jwt': jwt } };
+  const bearerOpts = { url: `${base}/account`, headers: { 'x-appwrite-project': 'default', authorization: `Bearer ${jwt}` } };
   await load(bareOpts, 2);
   await load(accountOpts, 2);
-  [rows['bare node:http (ceiling)'], rows['session validation GET /v1/account']] = await alternate(
+  await load(jwtOpts, 2);
+  await load(bearerOpts, 2);
+  [rows['bare node:http (ceiling)'], rows['session validation GET /v1/account'], rows['JWT validation (X-Appwrite-JWT)'], rows['JWT validation (Bearer)']] = await alternate(
     () => load(bareOpts, ROUND_SECONDS),
     () => load(accountOpts, ROUND_SECONDS, pid),
+    () => load(jwtOpts, ROUND_SECONDS, pid),
+    () => load(bearerOpts, ROUND_SECONDS, pid),
   );
   await stop(bare);
 
@@ -337,6 +345,13 @@ async function main() {
   const checks: [string, boolean][] = [
     [`session validation ${((sv.reqPerSec / bareRps) * 100).toFixed(0)}% of bare (target >= 50%)`, sv.reqPerSec >= bareRps * 0.5],
     [`session validation p99 ${sv.p99} ms (target < 25 ms)`, sv.p99! < 25],
+    ...(['JWT validation (X-Appwrite-JWT)', 'JWT validation (Bearer)'] as const).flatMap((name): [string, boolean][] => {
+      const r = rows[name];
+      return [
+        [`${name} ${((r.reqPerSec / bareRps) * 100).toFixed(0)}% of bare (target >= 50%)`, r.reqPerSec >= bareRps * 0.5],
+        [`${name} p99 ${r.p99} ms (target < 25 ms)`, r.p99! < 25],
+      ];
+    }),
     [`login ${(login * 100).toFixed(0)}% of argon2id verify loop (target >= 90%)`, login >= 0.9],
     [`sign-up ${(signup * 100).toFixed(0)}% of argon2id hash loop (target >= 80%)`, signup >= 0.8],
     [`peak RSS ${rss.toFixed(0)} MB (target < 200 MB)`, rss < 200],

@@ -25,6 +25,8 @@ import { avatarRoutes } from './avatars/avatars.routes.ts';
 import { secretLoginRoutes } from './sessions/secret-logins.routes.ts';
 import { confirmationRoutes } from './accounts/confirmations.routes.ts';
 import { messagingRoutes } from './messaging/messaging.routes.ts';
+import { jwtRoutes } from './jwt/jwt.routes.ts';
+import { authLocalRoutes } from './auth-local/auth-local.routes.ts';
 
 /**
  * How long a client has to send its whole request, headers and body. Fastify's default is none, and
@@ -35,7 +37,7 @@ import { messagingRoutes } from './messaging/messaging.routes.ts';
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Every route plugin, mounted under /v1 (tests read the routes' metadata from these). */
-export const API_ROUTES = [healthRoutes, projectRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, teamRoutes, membershipRoutes, membershipPrivacyRoutes, mfaRoutes, avatarRoutes, secretLoginRoutes, confirmationRoutes, messagingRoutes];
+export const API_ROUTES = [healthRoutes, projectRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, teamRoutes, membershipRoutes, membershipPrivacyRoutes, mfaRoutes, avatarRoutes, secretLoginRoutes, confirmationRoutes, messagingRoutes, jwtRoutes, authLocalRoutes];
 
 export interface AppOptions {
   /** How long a client has to send its whole request (tests shorten it); REQUEST_TIMEOUT_MS by default. */

@@ -28,6 +28,7 @@ import { mailChannel } from './messaging/mail.channel.ts';
 import { smsChannel } from './messaging/sms.channel.ts';
 import { MAIL_CHANNEL, SMS_CHANNEL } from './messaging/messaging.ts';
 import { TeamsService } from './teams/teams.service.ts';
+import { listMembershipsOfUser } from './teams/teams.repository.ts';
 import { MembershipsService } from './teams/memberships.service.ts';
 import { InvitationsService } from './teams/invitations.service.ts';
 import { MfaService } from './mfa/mfa.service.ts';
@@ -39,6 +40,7 @@ import { EmailTemplatesService } from './messaging/templates.service.ts';
 import { SmtpService } from './messaging/smtp.service.ts';
 import { MailTransports } from './messaging/smtp.transports.ts';
 import { smsProvider } from './messaging/sms.providers.ts';
+import { LocalAuthService } from './auth-local/auth-local.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -87,6 +89,8 @@ export interface Container {
   emailTemplates: EmailTemplatesService;
   /** A project's own SMTP server settings and test mail. */
   smtp: SmtpService;
+  /** POST /v1/auth/local: one-call login returning a JWT (low-code tools). */
+  authLocal: LocalAuthService;
   close(): Promise<void>;
 }
 
@@ -142,7 +146,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const sessionCache = new SessionCache(events, relay, clock, SESSION_CACHE_ENTRIES, config.sessionCacheMb * 1024 * 1024);
   const sessions = new SessionsService(database, clock, random, events, sessionCache);
   const tokens = new TokensService(db, clock, random);
-  const jwt = new JwtService(db, clock, random, sealer, config.jwtSecret);
+  const jwt = new JwtService(db, clock, sealer, { publicUrl: config.publicUrl });
+  // Account JWTs are EdDSA now (see src/jwt/): an HS256 secret from the environment verifies nothing.
+  if (config.jwtSecret) logger.warn('TESSERA_JWT_SECRET is no longer used: account JWTs are signed with Ed25519 keys kept in the database');
   await jwt.init().catch(async (err) => {
     // A start refused here (another server key) leaves nothing open behind it.
     await relay.stop().catch(() => {});
@@ -172,11 +178,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const secretLogins = new SecretLoginsService(database, clock, random, users, tokens, targets, messaging, events);
   const confirmations = new ConfirmationsService(db, clock, random, tokens, messaging, events);
 
+  const authLocal = new LocalAuthService(logins, sessions, users, jwt);
+  // A JWT's `roles` claim names the user's teams: read at signing time (JWTs are short-lived).
+  jwt.useMemberships(async (projectId, userId) =>
+    (await listMembershipsOfUser(db, projectId, userId)).map((m) => ({ id: m.membershipId, teamId: m.teamId, roles: m.roles, confirmed: m.confirmed })),
+  );
+
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
     projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging,
     teams, memberships, invitations,
-    mfa, mfaChallenges,
+    mfa, mfaChallenges, authLocal,
     secretLogins, confirmations,
     mockPhones, emailTemplates, smtp,
     async close() {

@@ -130,7 +130,7 @@ export function accountRoutes(c: Pick<Container, 'accounts' | 'clock' | 'jwt' | 
           const { caller } = req;
           if (caller.viaJwt) throw new AppwriteError('user_jwt_creation_denied');
           if (!caller.session) throw new AppwriteError('user_session_not_found');
-          const jwt = await c.jwt.sign({ userId: me(req).id, sessionId: caller.session.id, projectId: caller.project.id }, input.duration ?? 900);
+          const jwt = await c.jwt.sign({ user: me(req), sessionId: caller.session.id, projectId: caller.project.id }, input.duration ?? 900);
           return reply.code(201).send({ jwt });
         },
       });

@@ -8,6 +8,7 @@ import { keysList } from './keys-list.ts';
 import { keysDelete } from './keys-delete.ts';
 import { platformsCreate, type PlatformsCreateOptions } from './platforms-create.ts';
 import { AppwriteError } from '../errors/errors.ts';
+import { jwtRotate } from './jwt-rotate.ts';
 
 /** Opens the configured database (running migrations), runs one command, closes it. */
 async function withContainer<T>(fn: (c: Container) => Promise<T>): Promise<void> {
@@ -68,5 +69,11 @@ platforms
   .option('--package-name <name>', 'linux: package name')
   .option('--id <id>', 'platform id (default: generated)')
   .action((o: PlatformsCreateOptions) => withContainer((c) => platformsCreate(c, o)));
+
+const jwt = program.command('jwt').description('account JWT signing keys (published at /v1/.well-known/jwks.json)');
+jwt
+  .command('rotate')
+  .description('add a new signing key; the previous one keeps verifying until its tokens have expired')
+  .action(() => withContainer((c) => jwtRotate(c)));
 
 await program.parseAsync(process.argv);

@@ -160,14 +160,46 @@ export function debugFallback(req: FastifyRequest, projectId: string, authentica
  * JWT, an API key or a cache miss takes the asynchronous path.
  */
 export function resolveCaller(deps: CallerDeps, req: FastifyRequest, project: Project): Caller | Promise<Caller> {
-  const { 'x-appwrite-jwt': jwt, 'x-appwrite-key': key } = req.headers;
-  if (!jwt && !key) {
+  if (!req.headers['x-appwrite-key']) {
+    const jwt = jwtOf(req);
     const value = sessionValue(req, project.id);
-    const hit = value ? deps.sessions.peek(project.id, value) : null;
-    if (hit) return { project, role: 'users', key: null, scopes: USER_SET, user: hit.user, session: hit.session, viaJwt: false, targets: hit.targets };
-    if (hit === null) return guest(project);
+    if (!jwt) {
+      const hit = value ? deps.sessions.peek(project.id, value) : null;
+      if (hit) return { project, role: 'users', key: null, scopes: USER_SET, user: hit.user, session: hit.session, viaJwt: false, targets: hit.targets };
+      if (hit === null) return guest(project);
+    } else if (!value) {
+      const known = knownJwtCaller(deps, jwt, project);
+      if (known) return known;
+    }
   }
   return resolveCallerFully(deps, req, project);
+}
+
+/**
+ * A JWT this process verified before, whose session is in the session cache: answered without
+ * the database or a signature check. The cache entry is dropped by the same events as a cookie's.
+ */
+function knownJwtCaller(deps: CallerDeps, jwt: string, project: Project): Caller | undefined {
+  const claims = deps.jwt.peek(jwt, project.id);
+  if (!claims) return undefined;
+  const hit = deps.sessions.peekJwt(project.id, claims);
+  if (hit === null) return guest(project);
+  if (!hit) return undefined;
+  return { project, role: 'users', key: null, scopes: USER_SET, user: hit.user, session: hit.session, viaJwt: true, targets: hit.targets };
+}
+
+const BEARER = /^bearer\s+(\S+)\s*$/i;
+
+/**
+ * The request's account JWT: X-Appwrite-JWT, else `Authorization: Bearer <jwt>` (Appwrite's SDKs
+ * never send Authorization, so the two cannot disagree). '' for none.
+ */
+export function jwtOf(req: FastifyRequest): string {
+  const header = req.headers['x-appwrite-jwt'];
+  if (typeof header === 'string' && header) return header;
+  const auth = req.headers.authorization;
+  if (typeof auth !== 'string' || !auth) return '';
+  return BEARER.exec(auth)?.[1] ?? '';
 }
 
 function guest(project: Project): Caller {
@@ -186,12 +218,12 @@ async function resolveCallerFully(deps: CallerDeps, req: FastifyRequest, project
     if (hit) ({ user, session, targets } = hit);
   }
 
-  const jwtHeader = req.headers['x-appwrite-jwt'];
-  if (typeof jwtHeader === 'string' && jwtHeader) {
+  const jwt = jwtOf(req);
+  if (jwt) {
     if (user) throw new AppwriteError('user_jwt_and_cookie_set');
-    const claims = await deps.jwt.verify(jwtHeader, project.id);
+    const claims = await deps.jwt.verify(jwt, project.id);
     const resolved = await deps.sessions.resolveJwt(project.id, claims);
-    if (resolved) ({ user, session } = resolved);
+    if (resolved) ({ user, session, targets } = resolved);
     viaJwt = resolved !== null;
   }
 

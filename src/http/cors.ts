@@ -8,6 +8,8 @@ export const ALLOW_HEADERS = [
   'X-Appwrite-Impersonate-User-Phone', 'X-SDK-Version', 'X-SDK-Name', 'X-SDK-Language', 'X-SDK-Platform', 'X-SDK-GraphQL',
   'X-SDK-Profile', 'Range', 'Cache-Control', 'Expires', 'Pragma', 'X-Fallback-Cookies', 'X-Requested-With',
   'X-Forwarded-For', 'X-Forwarded-User-Agent',
+  // Tessera: `Authorization: Bearer <jwt>` works wherever X-Appwrite-JWT does.
+  'Authorization',
 ].join(', ');
 
 /** Schemes checked by hostname, and the platform name each one is reported as (Appwrite Network/Platform.php). */

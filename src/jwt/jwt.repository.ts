@@ -31,3 +31,20 @@ export async function loadSealedSetting(db: Executor, sealer: Sealer, name: stri
     );
   }
 }
+
+/** The raw (sealed) value of a server setting, or undefined. */
+export async function readSetting(db: Executor, name: string): Promise<string | undefined> {
+  const row = await db.selectFrom('server_settings').select('value').where('name', '=', name).executeTakeFirst();
+  return row?.value;
+}
+
+/** Writes a setting unless it exists (the first process to start wins). */
+export async function insertSettingIfMissing(db: Executor, name: string, value: string): Promise<void> {
+  await db.insertInto('server_settings').values({ name, value }).onConflict((oc) => oc.column('name').doNothing()).execute();
+}
+
+/** Replaces a setting only if it still holds `expected`: concurrent writers cannot lose each other's change. */
+export async function replaceSetting(db: Executor, name: string, expected: string, value: string): Promise<boolean> {
+  const result = await db.updateTable('server_settings').set({ value }).where('name', '=', name).where('value', '=', expected).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -31,7 +31,7 @@ export function abuseKey(template: string, ctx: AbuseContext): string {
     // placeholder rather than being stringified, which a deeply nested one would overflow.
     if (v === undefined || v === null || v === '' || typeof v === 'object') return whole;
     // Logins match emails case-insensitively, so the counter must too, or each casing gets its own budget.
-    return param === 'email' ? String(v).toLowerCase() : String(v);
+    return param === 'email' || param === 'identifier' ? String(v).toLowerCase() : String(v);
   });
 }
 

@@ -6,6 +6,8 @@ import type { EventBus } from '../events/bus.ts';
 import { event, type DomainEvent } from '../events/events.ts';
 import type { Project } from '../projects/projects.ts';
 import type { UserRow } from '../users/users.ts';
+import type { TargetRow } from '../targets/targets.ts';
+import { listUserTargets } from '../targets/targets.repository.ts';
 import { AppwriteError } from '../errors/errors.ts';
 import { uniqueId } from '../support/ids.ts';
 import { decodeSessionSecret, encodeSessionSecret, hashSecret, safeEqual } from '../support/secrets.ts';
@@ -25,6 +27,14 @@ import {
 } from './sessions.repository.ts';
 
 const DAY_MS = 86_400_000;
+
+interface JwtSubjectClaims {
+  userId: string;
+  sessionId: string;
+}
+
+/** A JWT's entry in the session cache; never a SHA-256 hex digest, so never a cookie's key. */
+const jwtCacheKey = (projectId: string, claims: JwtSubjectClaims) => `jwt\u0000${projectId}\u0000${claims.userId}\u0000${claims.sessionId}`;
 
 export interface IssuedSession {
   session: SessionRow;
@@ -187,12 +197,31 @@ export class SessionsService {
    * The user a verified account JWT stands for, with its session when the JWT names one. A JWT whose
    * user or session is gone (or whose session expired) stands for nobody: the caller is a guest.
    */
-  async resolveJwt(projectId: string, claims: { userId: string; sessionId: string }): Promise<{ user: UserRow; session: SessionRow | null } | null> {
-    const user = await findUserById(this.database.db, projectId, claims.userId);
+  async resolveJwt(projectId: string, claims: JwtSubjectClaims): Promise<{ user: UserRow; session: SessionRow | null; targets: readonly TargetRow[] | null } | null> {
+    const known = this.peekJwt(projectId, claims);
+    if (known !== undefined) return known;
+    const generation = this.cache.generation;
+    const db = this.database.db;
+    const user = await findUserById(db, projectId, claims.userId);
     if (!user) return null;
-    if (!claims.sessionId) return { user, session: null };
-    const session = await findUserSession(this.database.db, projectId, claims.userId, claims.sessionId);
-    return session && session.expire > this.clock.now() ? { user, session } : null;
+    if (!claims.sessionId) return { user, session: null, targets: null };
+    const session = await findUserSession(db, projectId, claims.userId, claims.sessionId);
+    if (!session) return null;
+    const entry: CachedCaller = { session, user, targets: await listUserTargets(db, projectId, user.id) };
+    this.cache.set(jwtCacheKey(projectId, claims), entry, generation);
+    return this.live(entry, projectId) ? entry : null;
+  }
+
+  /**
+   * A JWT's session and user from the session cache, synchronously: the entry, null for a session
+   * that expired, undefined to ask the database. Kept in the same cache as the cookies' entries, so
+   * the same events (session deleted, user blocked, password changed…) drop it in every process.
+   */
+  peekJwt(projectId: string, claims: JwtSubjectClaims): CachedCaller | null | undefined {
+    if (!claims.sessionId) return undefined;
+    const hit = this.cache.get(jwtCacheKey(projectId, claims));
+    if (!hit) return undefined;
+    return this.live(hit, projectId) ? hit : null;
   }
 
   newest(projectId: string, userId: string): Promise<SessionRow | undefined> {

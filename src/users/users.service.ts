@@ -251,6 +251,6 @@ export class UsersService {
   async createJwt(projectId: string, userId: string, sessionId: string, duration: number): Promise<string> {
     const user = await this.get(projectId, userId);
     const session = sessionId === 'recent' ? await this.sessions.newest(projectId, user.id) : await findUserSession(this.db, projectId, user.id, sessionId);
-    return this.jwt.sign({ userId: user.id, sessionId: session?.id ?? '', projectId }, duration);
+    return this.jwt.sign({ user, sessionId: session?.id ?? '', projectId }, duration);
   }
 }

@@ -77,9 +77,10 @@ for (const backend of backends()) {
           const { db: kdb } = containers[0];
           assert.deepEqual((await kdb.selectFrom('projects').select('id').execute()).map((r) => r.id), [PROJECT]);
           assert.equal((await kdb.selectFrom('keys').select('id').execute()).length, 1);
-          assert.equal((await kdb.selectFrom('server_settings').select('name').where('name', '=', 'jwt_secret').execute()).length, 1);
-          // A JWT any container signs verifies in every other (one shared secret).
-          const jwt = await containers[1].jwt.sign({ userId: 'u1', sessionId: 's1', projectId: PROJECT }, 60);
+          assert.equal((await kdb.selectFrom('server_settings').select('name').where('name', '=', 'jwt_signing_keys').execute()).length, 1);
+          // A JWT any container signs verifies in every other (one shared keyring).
+          const user = { id: 'u1', email_verification: 0, phone_verification: 0, labels: '[]' };
+          const jwt = await containers[1].jwt.sign({ user, sessionId: 's1', projectId: PROJECT }, 60);
           for (const c of containers) assert.equal((await c.jwt.verify(jwt, PROJECT)).userId, 'u1');
         } finally {
           await Promise.allSettled(containers.map((c) => c.close()));

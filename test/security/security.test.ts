@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { Account, Client, ID, Query, Users } from 'node-appwrite';
 import { buildApp } from '../../src/app.ts';
@@ -386,6 +387,10 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
         { route: `POST /v1/account/${p}`, scope: 'account' as Scope, destructive: true },
         { route: `PUT /v1/account/${p}`, scope: 'public' as Scope, body: { userId: 'victim', secret: 'x' } },
       ]),
+      { route: 'GET /v1/.well-known/jwks.json', scope: 'none' },
+      { route: 'GET /v1/.well-known/openid-configuration', scope: 'none' },
+      { route: 'POST /v1/auth/local', scope: 'sessions.write', body: { identifier: 'victim@example.com', password: PASSWORD } },
+      { route: 'DELETE /v1/auth/local', scope: 'account', destructive: true },
     ];
 
     const fill = (path: string, ids: Record<string, string>) => path.replace(/:(\w+)/g, (_, name: string) => ids[name]);
@@ -875,23 +880,25 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       assert.equal((await call('GET', '/account', { headers: { cookie: `a_session_default=${issued}` } })).json.$id, 'ivy');
     });
 
-    it('JWTs with alg none, another key, another HMAC size or RS256 over the secret are refused', async () => {
-      const row = await t.container.db.selectFrom('server_settings').select('value').where('name', '=', 'jwt_secret').executeTakeFirstOrThrow();
-      const realKey = new TextEncoder().encode(t.container.sealer.open(row.value, 'server_settings:jwt_secret'));
+    it('JWTs with alg none, another key, HS256 over the public key, or no/another audience are refused', async () => {
+      const row = await t.container.db.selectFrom('server_settings').select('value').where('name', '=', 'jwt_signing_keys').executeTakeFirstOrThrow();
+      const current = JSON.parse(t.container.sealer.open(row.value, 'server_settings:jwt_signing_keys')).keys[0];
+      const realKey = createPrivateKey({ key: current.privateJwk, format: 'jwk' });
+      const otherKey = generateKeyPairSync('ed25519').privateKey;
       const nowS = Math.floor(clock.now() / 1000);
-      const claims = { userId: 'victim', sessionId: victim.sessionId, projectId: 'default' };
-      const sign = (alg: string, key: Uint8Array, payload: object = claims) =>
-        new SignJWT({ ...payload }).setProtectedHeader({ alg, typ: 'JWT' }).setIssuedAt(nowS).setExpirationTime(nowS + 600).sign(key);
+      const claims = { userId: 'victim', sessionId: victim.sessionId, aud: 'default' };
+      const sign = (alg: string, key: KeyObject | Uint8Array, payload: object = claims) =>
+        new SignJWT({ ...payload }).setProtectedHeader({ alg, typ: 'JWT', kid: current.kid }).setIssuedAt(nowS).setExpirationTime(nowS + 600).sign(key);
+      const publicBytes = Buffer.from(current.privateJwk.x, 'base64url');
       const forged: [string, string, RegExp][] = [
         ['none', `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ ...claims, iat: nowS, exp: nowS + 600 })}.`, /Unsupported header algo/],
         ['None', `${b64url({ alg: 'None', typ: 'JWT' })}.${b64url({ ...claims, iat: nowS, exp: nowS + 600 })}.`, /Unsupported header algo/],
         ['no alg', `${b64url({ typ: 'JWT' })}.${b64url({ ...claims, iat: nowS, exp: nowS + 600 })}.x`, /Missing header algo/],
-        ['other key', await sign('HS256', new TextEncoder().encode('not-the-server-secret')), /Signature failed/],
-        ['HS512 over the real key', await sign('HS512', realKey), /Signature failed/],
-        ['RS256 header, HMAC signature', `${b64url({ alg: 'RS256', typ: 'JWT' })}.${(await sign('HS256', realKey)).split('.').slice(1).join('.')}`, /Signature failed/],
+        ['other key, real kid', await sign('EdDSA', otherKey), /Signature failed/],
+        ['HS256 keyed with the public key', await sign('HS256', publicBytes), /Signature failed/],
         ['payload swapped', `${alice.jwt.split('.')[0]}.${b64url({ ...decodeJwt(alice.jwt), userId: 'victim' })}.${alice.jwt.split('.')[2]}`, /Signature failed/],
-        ['no project claim', await sign('HS256', realKey, { userId: 'victim', sessionId: victim.sessionId }), /Project mismatch/],
-        ['another project', await sign('HS256', realKey, { ...claims, projectId: B }), /Project mismatch/],
+        ['no audience', await sign('EdDSA', realKey, { userId: 'victim', sessionId: victim.sessionId }), /Project mismatch/],
+        ['another project', await sign('EdDSA', realKey, { ...claims, aud: B }), /Project mismatch/],
       ];
       const before = await snapshot(t);
       for (const [what, jwt, reason] of forged) {
@@ -899,8 +906,8 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
         refused(await call('PATCH', '/account/name', { headers: { 'x-appwrite-jwt': jwt }, json: { name: 'pwned' } }), 401, 'user_jwt_invalid', what);
       }
       assert.deepEqual(await snapshot(t), before);
-      // Control: the real key and HS256 are accepted, so the refusals above are about the forgery.
-      assert.equal((await new Account(t.withJwt(await sign('HS256', realKey))).get()).$id, 'victim');
+      // Control: the real key is accepted, so the refusals above are about the forgery.
+      assert.equal((await new Account(t.withJwt(await sign('EdDSA', realKey))).get()).$id, 'victim');
     });
 
     // Last: these move the shared clock past every JWT's lifetime.

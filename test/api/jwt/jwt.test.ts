@@ -35,7 +35,7 @@ describeEachBackend('account JWTs', (backend) => {
 
 
   describe('POST /account/jwts', () => {
-    it('answers 201 {jwt}: HS256 with userId, sessionId and a 900 s lifetime', async () => {
+    it('answers 201 {jwt}: EdDSA with a kid, userId, sessionId and a 900 s lifetime', async () => {
       const { user, session, secret } = await signedIn('jwt@example.com');
       for (const path of ['/account/jwts', '/account/jwt']) {
         const res = await t.fetch(path, { method: 'POST', headers: { 'x-appwrite-session': secret }, json: {} });
@@ -43,7 +43,7 @@ describeEachBackend('account JWTs', (backend) => {
         const body = await res.json();
         assert.deepEqual(Object.keys(body), ['jwt']);
         const { header, payload } = decode(body.jwt);
-        assert.deepEqual(header, { alg: 'HS256', typ: 'JWT' });
+        assert.deepEqual(header, { alg: 'EdDSA', typ: 'JWT', kid: t.container.jwt.jwks().keys[0].kid });
         assert.equal(payload.userId, user.$id);
         assert.equal(payload.sessionId, session.$id);
         assert.equal(payload.iat, Math.floor(clock.now() / 1000));
