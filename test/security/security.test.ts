@@ -5,6 +5,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:cryp
 import { SignJWT } from 'jose';
 import { Account, Client, ID, Query, Users } from 'node-appwrite';
 import { buildApp } from '../../src/app.ts';
+import { KEY_SCOPES } from '../../src/keys/keys.ts';
 import { describeEachBackend, expectError, FakeClock, startServer, type TestServer } from '../harness.ts';
 
 /**
@@ -24,10 +25,59 @@ interface Reply {
   headers: Headers;
 }
 
+type KeyScope = (typeof KEY_SCOPES)[number];
+
+/**
+ * Scopes only an API key holds (Appwrite's app/config/roles.php grants them to neither guests nor users), each
+ * with every key scope that admits a route labelled with it: GET /users/:userId/sessions also takes
+ * sessions.read, the user-session routes also take sessions.write from a key, the policies routes
+ * take project.policies.*. A new key-only scope is one line here, and rows in ROUTES.
+ */
+const KEY_ONLY_SCOPES = {
+  'users.read': ['users.read', 'sessions.read'],
+  'users.write': ['users.write', 'sessions.write'],
+  'platforms.read': ['platforms.read'],
+  'platforms.write': ['platforms.write'],
+  'keys.read': ['keys.read'],
+  'keys.write': ['keys.write'],
+  'project.read': ['project.read'],
+  'project.write': ['project.write'],
+  'policies.read': ['policies.read', 'project.policies.read'],
+  'policies.write': ['policies.write', 'project.policies.write'],
+  'mocks.read': ['mocks.read'],
+  'mocks.write': ['mocks.write'],
+  'templates.read': ['templates.read'],
+  'templates.write': ['templates.write'],
+} as const satisfies Record<string, readonly KeyScope[]>;
+
+/** Scopes a signed-in user holds (sessions and JWTs: Appwrite's `users` role) and a key may be granted. */
+const SIGNED_IN_SCOPES = {
+  'teams.read': ['teams.read'],
+  'teams.write': ['teams.write'],
+} as const satisfies Record<string, readonly KeyScope[]>;
+
+type KeyOnlyScope = keyof typeof KEY_ONLY_SCOPES;
+type SignedInScope = keyof typeof SIGNED_IN_SCOPES;
+/** `account`: signed-in users only, never a key; `sessions.write`: guests and keys holding it; the rest: everyone. */
+type Scope = KeyOnlyScope | SignedInScope | 'account' | 'sessions.write' | 'global' | 'none' | 'avatars.read' | 'public';
+
+const isKeyOnly = (scope: Scope): scope is KeyOnlyScope => Object.hasOwn(KEY_ONLY_SCOPES, scope);
+const isSignedIn = (scope: Scope): scope is SignedInScope => Object.hasOwn(SIGNED_IN_SCOPES, scope);
+
+/** Every key scope except those admitting a route labelled `scope` (for `account`: every key scope). */
+function scopesLacking(scope: Scope): KeyScope[] {
+  const admitting: readonly string[] = isKeyOnly(scope) ? KEY_ONLY_SCOPES[scope] : isSignedIn(scope) ? SIGNED_IN_SCOPES[scope] : [scope];
+  return KEY_SCOPES.filter((s) => !admitting.includes(s));
+}
+
+/** The mock phone number the attacks aim at. */
+const MOCK_PHONE = '+15550001111';
+
 /** Every row an attack could change; columns a read legitimately touches (accessedAt, key use) are left out. */
 async function snapshot(t: TestServer) {
   const db = t.container.db;
   const byId = (rows: any[]) => rows.sort((a, b) => `${a.project_id}/${a.id}`.localeCompare(`${b.project_id}/${b.id}`));
+  const byContent = (rows: any[]) => rows.map((r) => JSON.stringify(r)).sort();
   const users = byId(await db.selectFrom('users').selectAll().execute()).map(({ accessed_at, ...u }) => u);
   return {
     users,
@@ -38,6 +88,16 @@ async function snapshot(t: TestServer) {
     projects: byId(await db.selectFrom('projects').selectAll().execute()),
     keys: byId(await db.selectFrom('keys').select(['project_id', 'id', 'name', 'scopes', 'secret_hash', 'expire']).execute()),
     jwtSecret: await db.selectFrom('server_settings').selectAll().execute(),
+    teams: byContent(await db.selectFrom('teams').selectAll().execute()),
+    memberships: byContent(await db.selectFrom('memberships').selectAll().execute()),
+    mockPhones: byContent(await db.selectFrom('mock_phones').selectAll().execute()),
+    emailTemplates: byContent(await db.selectFrom('email_templates').selectAll().execute()),
+    mfaAuthenticators: byContent(await db.selectFrom('mfa_authenticators').selectAll().execute()),
+    mfaRecoveryCodes: byContent(await db.selectFrom('mfa_recovery_codes').selectAll().execute()),
+    mfaChallenges: byContent(await db.selectFrom('mfa_challenges').selectAll().execute()),
+    // Messages enqueued (mail, SMS): no test SMTP server or SMS provider delivers them, so no row
+    // goes away; the worker's bookkeeping columns (status, attempts) are left out.
+    outbox: byContent(await db.selectFrom('outbox').select(['id', 'project_id', 'channel', 'dedupe_key']).execute()),
   };
 }
 
@@ -96,8 +156,12 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
   let users: Users;
   let usersB: Users;
   let keyB: string;
-  /** Keys of the default project holding only the "sibling" scope of what a route needs. */
-  const lacking: Record<string, string> = {};
+  /** Keys of the default project holding every scope but those that admit a route of the given scope. */
+  const lacking: Partial<Record<Scope, string>> = {};
+  /** Keys of the default project holding the given scope alone. */
+  const only: Partial<Record<Scope, string>> = {};
+  /** The victim's team (victim is its owner) and membership. */
+  let victimTeam: { teamId: string; membershipId: string };
   let alice: { id: string; secret: string; sessionId: string; jwt: string };
   let victim: { id: string; sessionId: string; targetId: string };
   let twinA: { secret: string };
@@ -141,19 +205,13 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
     await t.container.projects.create(B, 'Tenant B');
     keyB = (await t.container.keys.create({ projectId: B, id: 'bkey', name: 'b', scopes: ['users.read', 'users.write', 'sessions.read', 'sessions.write', 'platforms.read', 'platforms.write'], expire: null })).secret!;
     usersB = new Users(client(B).setKey(keyB));
-    const scopeSets: Record<string, string[]> = {
-      'users.read': ['users.write', 'sessions.write', 'platforms.read', 'platforms.write'],
-      'users.write': ['users.read', 'sessions.read', 'platforms.read', 'platforms.write'],
-      'platforms.read': ['platforms.write', 'users.read', 'users.write'],
-      'platforms.write': ['platforms.read', 'users.read', 'users.write'],
-      'sessions.write': ['users.read', 'users.write', 'sessions.read'],
-      'keys.read': ['keys.write', 'users.read', 'users.write'],
-      'keys.write': ['keys.read', 'users.read', 'users.write'],
-      account: [...['users.read', 'users.write', 'sessions.read', 'sessions.write', 'platforms.read', 'platforms.write']],
-    };
-    for (const [scope, held] of Object.entries(scopeSets)) {
-      lacking[scope] = (await t.container.keys.create({ projectId: 'default', id: ID.unique(), name: `lacks ${scope}`, scopes: held, expire: null })).secret!;
+    const keyWith = async (name: string, scopes: string[]) =>
+      (await t.container.keys.create({ projectId: 'default', id: ID.unique(), name, scopes, expire: null })).secret!;
+    for (const scope of [...Object.keys(KEY_ONLY_SCOPES), ...Object.keys(SIGNED_IN_SCOPES)] as Scope[]) {
+      lacking[scope] = await keyWith(`lacks ${scope}`, scopesLacking(scope));
+      only[scope] = await keyWith(`only ${scope}`, [scope]);
     }
+    for (const scope of ['account', 'sessions.write'] as const) lacking[scope] = await keyWith(`lacks ${scope}`, scopesLacking(scope));
 
     const a = await users.create({ userId: 'alice', email: 'alice@example.com', password: PASSWORD, name: 'Alice' });
     const aliceSession = await login('alice@example.com');
@@ -164,6 +222,14 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
     const vs = await login('victim@example.com');
     const target = await users.createTarget({ userId: v.$id, targetId: 'vtarget', providerType: 'push' as any, identifier: 'device-token-1' });
     victim = { id: v.$id, sessionId: vs.sessionId, targetId: target.$id };
+    const asKey = { 'x-appwrite-key': t.apiKey };
+    const team = await call('POST', '/teams', { headers: asKey, json: { teamId: 'vteam', name: 'Victim team' } });
+    assert.equal(team.status, 201, team.text);
+    const member = await call('POST', '/teams/vteam/memberships', { headers: asKey, json: { userId: victim.id, roles: ['owner'] } });
+    assert.equal(member.status, 201, member.text);
+    victimTeam = { teamId: team.json.$id, membershipId: member.json.$id };
+    const mock = await call('POST', '/project/mock-phones', { headers: asKey, json: { number: MOCK_PHONE, otp: '123456' } });
+    assert.equal(mock.status, 201, mock.text);
 
     // The same user id in both projects, with different emails.
     await users.create({ userId: 'twin', email: 'twin-a@example.com', password: PASSWORD });
@@ -279,9 +345,13 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
   });
 
   describe('privilege: every route against every kind of caller', () => {
-    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none' | 'avatars.read' | 'public';
-    /** Appwrite's scope label for each route (Modules/Users/Http/**, app/controllers/api/account.php); `destructive`: no positive probe. */
-    /** `signedIn`: a sessions.write route outside Appwrite's session group, open to signed-in callers too. */
+    /**
+     * Appwrite's scope label for each route (src/Appwrite/Platform/Modules/{Users,Project,Teams}/Http/**,
+     * app/controllers/api/account.php);
+     * `body`: what an attacker sends (a change the snapshot would show); `destructive`: no positive
+     * probe; `signedIn`: a sessions.write route outside Appwrite's session group, open to signed-in
+     * callers too. A path param needs an id in both `targets` and `nobody` below.
+     */
     const ROUTES: { route: string; scope: Scope; body?: unknown; destructive?: boolean; signedIn?: boolean }[] = [
       { route: 'GET /v1/health/version', scope: 'none' },
       { route: 'GET /v1/ping', scope: 'global' },
@@ -391,9 +461,69 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       { route: 'GET /v1/.well-known/openid-configuration', scope: 'none' },
       { route: 'POST /v1/auth/local', scope: 'sessions.write', body: { identifier: 'victim@example.com', password: PASSWORD } },
       { route: 'DELETE /v1/auth/local', scope: 'account', destructive: true },
+      // The Project service (node-appwrite Project): the key's own project.
+      { route: 'GET /v1/project', scope: 'project.read' },
+      { route: 'PATCH /v1/project/auth-methods/:methodId', scope: 'project.write', body: { enabled: false } },
+      { route: 'PUT /v1/project/labels', scope: 'project.write', body: { labels: ['pwned'] } },
+      { route: 'GET /v1/project/policies/membership-privacy', scope: 'policies.read' },
+      { route: 'PATCH /v1/project/policies/membership-privacy', scope: 'policies.write', body: { userEmail: true, userPhone: true } },
+      { route: 'PATCH /v1/project/smtp', scope: 'project.write', body: { senderName: 'pwned', replyToEmail: 'attacker@example.com', enabled: false } },
+      { route: 'POST /v1/project/smtp/tests', scope: 'project.write', body: { emails: ['attacker@example.com'] } },
+      { route: 'GET /v1/project/templates/email', scope: 'templates.read' },
+      { route: 'GET /v1/project/templates/email/:templateId', scope: 'templates.read' },
+      { route: 'PATCH /v1/project/templates/email', scope: 'templates.write', body: { templateId: 'recovery', locale: 'en', subject: 'pwned', message: 'https://attacker.example/?{{url}}' } },
+      { route: 'GET /v1/project/mock-phones', scope: 'mocks.read' },
+      { route: 'POST /v1/project/mock-phones', scope: 'mocks.write', body: { number: '+15550002222', otp: '123456' } },
+      { route: 'GET /v1/project/mock-phones/:number', scope: 'mocks.read' },
+      { route: 'PUT /v1/project/mock-phones/:number', scope: 'mocks.write', body: { otp: '654321' } },
+      { route: 'DELETE /v1/project/mock-phones/:number', scope: 'mocks.write' },
+      // Teams: signed-in users act as members and owners (the team role checks are in test/api/teams).
+      { route: 'GET /v1/teams', scope: 'teams.read' },
+      { route: 'POST /v1/teams', scope: 'teams.write', body: { teamId: 'evilteam', name: 'Evil' } },
+      { route: 'GET /v1/teams/:teamId', scope: 'teams.read' },
+      { route: 'PUT /v1/teams/:teamId', scope: 'teams.write', body: { name: 'pwned' } },
+      { route: 'DELETE /v1/teams/:teamId', scope: 'teams.write' },
+      { route: 'GET /v1/teams/:teamId/prefs', scope: 'teams.read' },
+      { route: 'PUT /v1/teams/:teamId/prefs', scope: 'teams.write', body: { prefs: { role: 'admin' } } },
+      { route: 'GET /v1/teams/:teamId/memberships', scope: 'teams.read' },
+      { route: 'POST /v1/teams/:teamId/memberships', scope: 'teams.write', body: { userId: 'alice', roles: ['owner'] } },
+      { route: 'GET /v1/teams/:teamId/memberships/:membershipId', scope: 'teams.read' },
+      { route: 'PATCH /v1/teams/:teamId/memberships/:membershipId', scope: 'teams.write', body: { roles: ['owner', 'admin'] } },
+      { route: 'DELETE /v1/teams/:teamId/memberships/:membershipId', scope: 'teams.write' },
+      // The invitation link's landing call: the secret is the credential.
+      { route: 'PATCH /v1/teams/:teamId/memberships/:membershipId/status', scope: 'public', body: { userId: 'victim', secret: 'x' } },
+      { route: 'GET /v1/users/:userId/memberships', scope: 'users.read' },
     ];
 
-    const fill = (path: string, ids: Record<string, string>) => path.replace(/:(\w+)/g, (_, name: string) => ids[name]);
+    const fill = (path: string, ids: Record<string, string>) =>
+      path.replace(/:(\w+)/g, (_, name: string) => ids[name] ?? assert.fail(`no id for :${name} in ${path}`));
+
+    /** Callers that must get 401 general_unauthorized_scope on a route of `scope`. */
+    function wrongCallers(scope: Scope): [string, Record<string, string>][] {
+      const keyLacking = { 'x-appwrite-key': lacking[scope]! };
+      // A key next to a session acts as the key: the session's scopes are not added to the key's.
+      const withSession = [`key lacking ${scope}, with a session`, { ...keyLacking, 'x-appwrite-session': alice.secret }] as [string, Record<string, string>];
+      const signedIn: [string, Record<string, string>][] = [
+        ['session', { 'x-appwrite-session': alice.secret }],
+        ['cookie', { cookie: `a_session_default=${alice.secret}` }],
+        ['jwt', { 'x-appwrite-jwt': alice.jwt }],
+      ];
+      if (isKeyOnly(scope)) return [['guest', {}], ...signedIn, [`key lacking ${scope}`, keyLacking], withSession];
+      if (isSignedIn(scope)) return [['guest', {}], [`key lacking ${scope}`, keyLacking], withSession];
+      // A key never holds `account`, not even one with every scope; nor does a key next to a session act as that user.
+      if (scope === 'account') return [['guest', {}], ['full key', { 'x-appwrite-key': t.apiKey }], ['key with a session', withSession[1]]];
+      if (scope === 'sessions.write') return [['key lacking sessions.write', keyLacking]];
+      return [];
+    }
+
+    /** The callers a route of `scope` is meant for. */
+    function rightCallers(scope: Scope): [string, Record<string, string>][] {
+      const keyWithOnly: [string, Record<string, string>] = [`key with only ${scope}`, { 'x-appwrite-key': only[scope]! }];
+      if (isKeyOnly(scope)) return [keyWithOnly];
+      if (isSignedIn(scope)) return [['session', { 'x-appwrite-session': alice.secret }], keyWithOnly];
+      if (scope === 'account') return [['session', { 'x-appwrite-session': alice.secret }]];
+      return [['guest', {}]];
+    }
 
     it('the table covers every route the app serves', async () => {
       const app = await buildApp(t.container);
@@ -406,32 +536,18 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
 
     it("guests, sessions, JWTs and keys lacking the scope are refused every route outside their scope, and nothing changes", async () => {
       const before = await snapshot(t);
-      // keyId: the full-scope default key, the one an attacker would most like to change or delete.
-      const ids = { userId: victim.id, sessionId: victim.sessionId, targetId: victim.targetId, platformId, keyId: 'default' };
-      const callers: Record<string, Record<string, string>> = {
-        guest: {},
-        session: { 'x-appwrite-session': alice.secret },
-        cookie: { cookie: `a_session_default=${alice.secret}` },
-        jwt: { 'x-appwrite-jwt': alice.jwt },
+      // The real things an attack would change. keyId: the full-scope default key, the one an attacker
+      // would most like to change or delete; methodId: the sign-in method everyone uses.
+      const targets = {
+        userId: victim.id, sessionId: victim.sessionId, targetId: victim.targetId, platformId, keyId: 'default', ...victimTeam,
+        methodId: 'email-password', templateId: 'recovery', number: encodeURIComponent(MOCK_PHONE), type: 'totp', challengeId: 'vchallenge',
       };
       let checked = 0;
       for (const { route, scope, body } of ROUTES) {
         const [method, path] = route.split(' ');
-        const url = fill(path, ids).slice('/v1'.length);
+        const url = fill(path, targets).slice('/v1'.length);
         const json = body ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
-        const attempt = (who: string, headers: Record<string, string>) => call(method, url, { headers, json }).then((r) => ({ who, r }));
-        const attempts: Promise<{ who: string; r: Reply }>[] = [];
-        if (scope.startsWith('users.') || scope.startsWith('platforms.') || scope.startsWith('keys.')) {
-          for (const [who, headers] of Object.entries(callers)) attempts.push(attempt(who, headers));
-          attempts.push(attempt(`key lacking ${scope}`, { 'x-appwrite-key': lacking[scope] }));
-        } else if (scope === 'account') {
-          attempts.push(attempt('guest', {}));
-          // A key never holds `account`, not even one with every other scope; nor does a key next to a session act as that user.
-          attempts.push(attempt('full key', { 'x-appwrite-key': t.apiKey }));
-          attempts.push(attempt('key with a session', { 'x-appwrite-key': lacking.account, 'x-appwrite-session': alice.secret }));
-        } else if (scope === 'sessions.write') {
-          attempts.push(attempt('key lacking sessions.write', { 'x-appwrite-key': lacking['sessions.write'] }));
-        }
+        const attempts = wrongCallers(scope).map(([who, headers]) => call(method, url, { headers, json }).then((r) => ({ who, r })));
         for (const { who, r } of await Promise.all(attempts)) {
           refused(r, 401, 'general_unauthorized_scope', `${who} on ${route}`);
           checked++;
@@ -454,26 +570,27 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
     });
 
     it('the caller each route is meant for gets past the scope check (so the refusals above can fail)', async () => {
-      const nobody = { userId: 'nobody', sessionId: 'nosession', targetId: 'notarget', platformId: 'noplatform', keyId: 'nokey' };
-      // A key holding the other half of the route's read/write pair: enough to pass, and nothing more.
-      const otherHalf: Record<string, string> = {
-        'users.read': 'users.write', 'users.write': 'users.read', 'platforms.read': 'platforms.write', 'platforms.write': 'platforms.read',
-        'keys.read': 'keys.write', 'keys.write': 'keys.read',
+      const nobody = {
+        userId: 'nobody', sessionId: 'nosession', targetId: 'notarget', platformId: 'noplatform', keyId: 'nokey', teamId: 'noteam',
+        membershipId: 'nomembership', methodId: 'nomethod', templateId: 'notemplate', number: encodeURIComponent('+15550009999'),
+        // No real factor type: adding a TOTP authenticator to alice would change what later tests see.
+        type: 'notype', challengeId: 'nochallenge',
       };
+      let probed = 0;
       for (const { route, scope, destructive } of ROUTES) {
         if (destructive) continue;
         const [method, path] = route.split(' ');
         const url = fill(path, nobody).slice('/v1'.length);
         // An empty body or unknown ids: the route answers 2xx, 400 or 404, never the scope refusal.
         const json = method === 'GET' || method === 'DELETE' ? undefined : {};
-        const headers: Record<string, string> =
-          scope === 'account' ? { 'x-appwrite-session': alice.secret }
-          : scope === 'sessions.write' || scope === 'public' || scope === 'global' || scope === 'none' || scope === 'avatars.read' ? {}
-          : { 'x-appwrite-key': lacking[otherHalf[scope]] };
-        const r = await call(method, url, { headers, json });
-        assert.notEqual(r.type, 'general_unauthorized_scope', `${route}: ${r.text.slice(0, 200)}`);
-        assert.ok(r.status < 500, `${route}: ${r.status} ${r.text.slice(0, 200)}`);
+        for (const [who, headers] of rightCallers(scope)) {
+          const r = await call(method, url, { headers, json });
+          assert.notEqual(r.type, 'general_unauthorized_scope', `${who} on ${route}: ${r.text.slice(0, 200)}`);
+          assert.ok(r.status < 500, `${who} on ${route}: ${r.status} ${r.text.slice(0, 200)}`);
+          probed++;
+        }
       }
+      assert.ok(probed > 120, `${probed} probes`);
     });
 
     it("a signed-in user naming another user's session or target gets a 404 and changes nothing", async () => {
