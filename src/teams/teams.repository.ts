@@ -127,9 +127,16 @@ export async function memberFields(db: Executor, projectId: string, userIds: rea
     .where('project_id', '=', projectId)
     .where('id', 'in', [...new Set(userIds)])
     .execute();
+  // A verified TOTP authenticator counts as a factor too; read only for members with MFA on.
+  const mfaUsers = rows.filter((u) => u.mfa === 1).map((u) => u.id);
+  const totp = new Set(
+    mfaUsers.length === 0
+      ? []
+      : (await db.selectFrom('mfa_authenticators').select('user_id').where('project_id', '=', projectId).where('user_id', 'in', mfaUsers).where('verified', '=', 1).execute()).map((r) => r.user_id),
+  );
   for (const u of rows) {
     // Appwrite's `mfa` on a membership: MFA on and a factor that can answer a challenge.
-    const verifiedFactor = (!!u.email && u.email_verification === 1) || (!!u.phone && u.phone_verification === 1);
+    const verifiedFactor = totp.has(u.id) || (!!u.email && u.email_verification === 1) || (!!u.phone && u.phone_verification === 1);
     out.set(u.id, {
       userId: u.id,
       userName: u.name,
