@@ -27,6 +27,7 @@ import { MessagingService } from './messaging/messaging.service.ts';
 import { mailChannel } from './messaging/mail.channel.ts';
 import { smsChannel } from './messaging/sms.channel.ts';
 import { MAIL_CHANNEL, SMS_CHANNEL } from './messaging/messaging.ts';
+import { subscribeSessionAlerts } from './policies/session-alerts.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -132,6 +133,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   outbox.register(MAIL_CHANNEL, mail.deliver);
   outbox.register(SMS_CHANNEL, smsChannel(config));
   const messaging = new MessagingService(config, outbox);
+  subscribeSessionAlerts(events, { projects, messaging, clock });
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,

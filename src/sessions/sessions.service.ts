@@ -117,7 +117,7 @@ export class SessionsService {
     const eventsOf = (issued: IssuedSession) => [...(opts.preludeEvents ?? []), ...this.issuedEvents(project.id, issued)];
     const sync = this.database.sync;
     try {
-      if (sync?.idle() && !this.bus.needsTransaction(SESSION_CREATE)) {
+      if (sync?.idle() && !this.bus.needsTransaction(SESSION_CREATE, project.id)) {
         const issued = runStepsSync(sync, steps);
         await this.bus.committed(eventsOf(issued));
         return issued;
