@@ -18,6 +18,7 @@ import { platformRoutes } from './platforms/platforms.routes.ts';
 import { keyRoutes } from './keys/keys.routes.ts';
 import { clientErrorHandler } from './http/client-errors.ts';
 import { policyRoutes } from './policies/policies.routes.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
 
 /**
  * How long a client has to send its whole request, headers and body. Fastify's default is none, and
@@ -28,7 +29,7 @@ import { policyRoutes } from './policies/policies.routes.ts';
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Every route plugin, mounted under /v1 (tests read the routes' metadata from these). */
-export const API_ROUTES = [healthRoutes, projectRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, policyRoutes];
+export const API_ROUTES = [healthRoutes, projectRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, policyRoutes, auditRoutes];
 
 export interface AppOptions {
   /** How long a client has to send its whole request (tests shorten it); REQUEST_TIMEOUT_MS by default. */

@@ -33,6 +33,8 @@ export interface Config {
   outbox: OutboxConfig;
   /** TESSERA_SMS_WEBHOOK_URL: SMS are POSTed there as JSON {to, from, text}; null: no SMS provider. */
   smsWebhookUrl: string | null;
+  /** TESSERA_AUDIT_RETENTION_DAYS: audit log entries older than this are pruned (90). */
+  auditRetentionDays: number;
 }
 
 export interface OutboxConfig {
@@ -121,7 +123,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outbox: parseOutboxConfig(env),
     sessionCacheMb,
     smsWebhookUrl: env.TESSERA_SMS_WEBHOOK_URL || null,
+    auditRetentionDays: parseRetentionDays(env.TESSERA_AUDIT_RETENTION_DAYS),
   };
+}
+
+function parseRetentionDays(raw: string | undefined): number {
+  const days = Number(raw || 90);
+  if (!Number.isInteger(days) || days < 1) throw new Error(`TESSERA_AUDIT_RETENTION_DAYS must be a whole number of days, at least 1: ${raw}`);
+  return days;
 }
 
 function parseOutboxConfig(env: NodeJS.ProcessEnv): OutboxConfig {

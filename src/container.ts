@@ -28,6 +28,7 @@ import { mailChannel } from './messaging/mail.channel.ts';
 import { smsChannel } from './messaging/sms.channel.ts';
 import { MAIL_CHANNEL, SMS_CHANNEL } from './messaging/messaging.ts';
 import { subscribeSessionAlerts } from './policies/session-alerts.ts';
+import { AuditService } from './audit/audit.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -59,6 +60,8 @@ export interface Container {
   outbox: OutboxService;
   /** Queues mail and SMS through the outbox. */
   messaging: MessagingService;
+  /** Security events recorded from domain events (account and users logs). */
+  audit: AuditService;
   close(): Promise<void>;
 }
 
@@ -134,10 +137,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   outbox.register(SMS_CHANNEL, smsChannel(config));
   const messaging = new MessagingService(config, outbox);
   subscribeSessionAlerts(events, { projects, messaging, clock });
+  const audit = new AuditService(db, clock, random, logger, config.auditRetentionDays);
+  audit.subscribe(events);
+  maintenance.addTask('auditLogs', (batch) => audit.pruneBatch(batch));
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
-    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging,
+    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging, audit,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).

@@ -64,3 +64,19 @@ export const INTERNAL_EVENTS: ReadonlySet<EventName> = new Set(['projects.[proje
 export function event<N extends EventName>(name: N, projectId: string, params: EventParams[N], payload?: unknown): DomainEvent<N> {
   return payload === undefined ? { name, projectId, params } : { name, projectId, params, payload };
 }
+
+/**
+ * Who caused an event, for the audit log: a route that knows its caller passes it down with the
+ * change. Appwrite's Log.userType names the kinds; `id` is the user's or the key's ('' for a guest).
+ */
+export interface EventActor {
+  type: 'user' | 'guest' | 'keyProject';
+  id: string;
+  ip: string;
+  userAgent: string;
+}
+
+// Merged into DomainEvent above: the actor, when the service was told it.
+export interface DomainEvent<N extends EventName = EventName> {
+  actor?: EventActor;
+}

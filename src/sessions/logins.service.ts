@@ -72,7 +72,7 @@ export class LoginsService {
     const id = uniqueId(this.clock, this.random);
     const user = await this.bus.transaction(async (trx, emit) => {
       const row = await insertUser(trx, project.id, { id, email: null, phone: null, name: '', password: null, passwordSet: false, accessed: true }, this.clock.now());
-      emit(event('users.[userId].create', project.id, { userId: id }, row));
+      emit({ ...event('users.[userId].create', project.id, { userId: id }, row), actor: { type: 'guest', id: '', ...client } });
       return row;
     });
     return this.sessions.issueSession(project, user, { userId: id, provider: 'anonymous', factors: ['anonymous'], ...client }, { applyLimit: true });
