@@ -21,7 +21,7 @@ export class AccountsService {
     // Appwrite's strength policy is part of the `password` param validator, so it answers before the user limit.
     checkPasswordStrength(project.settings.auths, input.password);
     await this.users.assertUserLimit(project);
-    return this.users.create(project, { ...input, accessed: true });
+    return this.users.create(project, { ...input, accessed: true, userLimit: project.settings.auths.limit });
   }
 
   /**

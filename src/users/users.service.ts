@@ -23,6 +23,7 @@ import type { Executor } from '../db/schema.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import { isTargetClash } from '../targets/targets.repository.ts';
 import { contactMoves } from '../targets/targets.ts';
+import { assertUnderUserLimit } from '../policies/user-limit.ts';
 
 export interface CreateUserInput {
   userId: string;
@@ -37,6 +38,8 @@ export interface CreateUserInput {
   accessed?: boolean;
   /** Who asked (the audit log). */
   actor?: EventActor;
+  /** A sign-up: refused when the project already holds this many users (0: no limit). */
+  userLimit?: number;
 }
 
 /** The event a user update publishes (Appwrite's name for what changed). */
@@ -82,6 +85,7 @@ export class UsersService {
     // A new user has no sessions yet, so there is no cached account to invalidate.
     try {
       return await this.bus.transaction(async (trx, emit) => {
+        await assertUnderUserLimit(trx, this.database.dialect, project.id, input.userLimit ?? 0);
         const row = await insertUser(trx, project.id, user, this.clock.now());
         await this.targets.addContactTargetsIn(trx, row);
         emit({ ...event('users.[userId].create', project.id, { userId: row.id }, row), actor: input.actor });

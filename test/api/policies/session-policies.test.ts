@@ -83,4 +83,20 @@ describeEachBackend('project policies: sessions and users', (backend) => {
     assert.equal((await project.getPolicy({ policyId: ProjectPolicyId.Userlimit }) as { total: number }).total, 0);
     await account.create({ userId: ID.unique(), email: 'over@example.com', password: 'password-123' });
   });
+
+  it('user limit: of 10 simultaneous sign-ups (accounts and anonymous) only as many as the limit leaves room for succeed', async () => {
+    const { total } = await users.list();
+    await project.updateUserLimitPolicy({ total: total + 3 });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2
+          ? t.fetch('/account/sessions/anonymous', { method: 'POST' })
+          : t.fetch('/account', { method: 'POST', json: { userId: ID.unique(), email: `rush${i}@example.com`, password: 'password-123' } }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 201).length, 3, statuses.join(','));
+    for (const r of results.filter((x) => x.status !== 201)) assert.deepEqual([r.status, (await r.json()).type], [400, 'user_count_exceeded']);
+    assert.equal((await users.list()).total, total + 3);
+  });
 });
