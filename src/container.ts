@@ -146,6 +146,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging, audit,
     async close() {
       maintenance.stop();
+      await audit.flush();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).
       await outbox.stop();
       mail.close();

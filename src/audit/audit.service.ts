@@ -20,6 +20,10 @@ const NOBODY: EventActor = { type: 'guest', id: '', ip: '', userAgent: '' };
  * path. The price: a crash between a commit and its entry's insert loses that entry.
  */
 export class AuditService {
+  /** Entries of this tick, written together: under load many logins share one insert. */
+  private pending: Omit<AuditLogRow, 'seq'>[] = [];
+  private flushing: Promise<void> | null = null;
+
   constructor(
     private db: Db,
     private clock: Clock,
@@ -35,7 +39,19 @@ export class AuditService {
   private record(e: DomainEvent): void {
     const row = this.rowOf(e);
     if (!row) return;
-    insertAuditLogs(this.db, [row]).catch((err) => this.logger.error({ err, event: e.name }, 'audit log entry lost'));
+    this.pending.push(row);
+    this.flushing ??= new Promise((resolve) => setImmediate(resolve)).then(() => this.flush());
+  }
+
+  /** Writes the entries recorded so far (the server's close awaits it). */
+  async flush(): Promise<void> {
+    const rows = this.pending;
+    this.pending = [];
+    this.flushing = null;
+    // Bounded statements: a burst of thousands of entries is written in slices.
+    for (let i = 0; i < rows.length; i += 500) {
+      await insertAuditLogs(this.db, rows.slice(i, i + 500)).catch((err) => this.logger.error({ err, lost: rows.length - i }, 'audit log entries lost'));
+    }
   }
 
   /** The entry for an event; only ids, names, addresses and agents: never a secret from the payload. */
