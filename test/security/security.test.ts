@@ -149,6 +149,10 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       'keys.read': ['keys.write', 'users.read', 'users.write'],
       'keys.write': ['keys.read', 'users.read', 'users.write'],
       account: [...['users.read', 'users.write', 'sessions.read', 'sessions.write', 'platforms.read', 'platforms.write']],
+      'policies.read': ['policies.write', 'project.read', 'project.write', 'users.read'],
+      'policies.write': ['policies.read', 'project.policies.read', 'project.read', 'project.write', 'users.write'],
+      'project.read': ['project.write', 'policies.read', 'users.read'],
+      'project.write': ['project.read', 'policies.write', 'users.write'],
     };
     for (const [scope, held] of Object.entries(scopeSets)) {
       lacking[scope] = (await t.container.keys.create({ projectId: 'default', id: ID.unique(), name: `lacks ${scope}`, scopes: held, expire: null })).secret!;
@@ -278,7 +282,8 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
   });
 
   describe('privilege: every route against every kind of caller', () => {
-    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none';
+    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none'
+      | 'policies.read' | 'policies.write' | 'project.read' | 'project.write';
     /** Appwrite's scope label for each route (Modules/Users/Http/**, app/controllers/api/account.php); `destructive`: no positive probe. */
     const ROUTES: { route: string; scope: Scope; body?: unknown; destructive?: boolean }[] = [
       { route: 'GET /v1/health/version', scope: 'none' },
@@ -349,6 +354,20 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       { route: 'DELETE /v1/account/sessions/:sessionId', scope: 'account' },
       { route: 'POST /v1/account/jwts', scope: 'account', body: {} },
       { route: 'POST /v1/account/jwt', scope: 'account', body: {} },
+      { route: 'GET /v1/project', scope: 'project.read' },
+      { route: 'PATCH /v1/project/auth-methods/:methodId', scope: 'project.write', body: { enabled: false } },
+      { route: 'PUT /v1/project/labels', scope: 'project.write', body: { labels: ['pwned'] } },
+      { route: 'GET /v1/project/policies', scope: 'policies.read' },
+      { route: 'GET /v1/project/policies/:policyId', scope: 'policies.read' },
+      ...['password-dictionary', 'password-personal-data', 'session-alert', 'session-invalidation'].map((id) => ({
+        route: `PATCH /v1/project/policies/${id}`, scope: 'policies.write' as Scope, body: { enabled: true },
+      })),
+      ...['password-history', 'session-limit', 'user-limit'].map((id) => ({ route: `PATCH /v1/project/policies/${id}`, scope: 'policies.write' as Scope, body: { total: 1 } })),
+      { route: 'PATCH /v1/project/policies/password-strength', scope: 'policies.write', body: { min: 200 } },
+      { route: 'PATCH /v1/project/policies/session-duration', scope: 'policies.write', body: { duration: 60 } },
+      { route: 'PATCH /v1/project/policies/mfa-factors', scope: 'policies.write', body: { totp: false } },
+      { route: 'GET /v1/account/logs', scope: 'account' },
+      { route: 'GET /v1/users/:userId/logs', scope: 'users.read' },
     ];
 
     const fill = (path: string, ids: Record<string, string>) => path.replace(/:(\w+)/g, (_, name: string) => ids[name]);
@@ -379,7 +398,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
         const json = body ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
         const attempt = (who: string, headers: Record<string, string>) => call(method, url, { headers, json }).then((r) => ({ who, r }));
         const attempts: Promise<{ who: string; r: Reply }>[] = [];
-        if (scope.startsWith('users.') || scope.startsWith('platforms.') || scope.startsWith('keys.')) {
+        if (['users.', 'platforms.', 'keys.', 'policies.', 'project.'].some((prefix) => scope.startsWith(prefix))) {
           for (const [who, headers] of Object.entries(callers)) attempts.push(attempt(who, headers));
           attempts.push(attempt(`key lacking ${scope}`, { 'x-appwrite-key': lacking[scope] }));
         } else if (scope === 'account') {
@@ -417,6 +436,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       const otherHalf: Record<string, string> = {
         'users.read': 'users.write', 'users.write': 'users.read', 'platforms.read': 'platforms.write', 'platforms.write': 'platforms.read',
         'keys.read': 'keys.write', 'keys.write': 'keys.read',
+        'policies.read': 'policies.write', 'policies.write': 'policies.read', 'project.read': 'project.write', 'project.write': 'project.read',
       };
       for (const { route, scope, destructive } of ROUTES) {
         if (destructive) continue;
