@@ -5,7 +5,7 @@ import type { EventBus } from '../events/bus.ts';
 import type { DomainEvent, EventActor, EventName } from '../events/events.ts';
 import type { SessionRow } from '../sessions/sessions.ts';
 import { uniqueId } from '../support/ids.ts';
-import { AUDITED_EVENTS, type AuditLogEntry, type AuditLogRow } from './audit.ts';
+import { AUDITED_EVENTS, resourceOf, type AuditLogEntry, type AuditLogRow } from './audit.ts';
 import { countUserAuditLogs, deleteAuditLogsBefore, insertAuditLogs, listUserAuditLogs } from './audit.repository.ts';
 
 const DAY_MS = 86_400_000;
@@ -58,16 +58,17 @@ export class AuditService {
   rowOf(e: DomainEvent): Omit<AuditLogRow, 'seq'> | null {
     const spec = AUDITED_EVENTS[e.name];
     if (!spec) return null;
-    const params = e.params as { userId: string; sessionId?: string; tokenId?: string };
+    const params = e.params as Parameters<typeof resourceOf>[1];
+    const userId = spec.subject ? spec.subject(e) : params.userId;
+    if (!userId) return null;
     const actor = e.actor ?? sessionActor(e) ?? NOBODY;
-    const resource = spec.resource === 'session' ? `session/${params.sessionId}` : spec.resource === 'token' ? `token/${params.tokenId}` : `user/${params.userId}`;
     return {
       project_id: e.projectId,
       id: uniqueId(this.clock, this.random),
-      user_id: params.userId,
+      user_id: userId,
       event: spec.event,
       domain_event: e.name,
-      resource,
+      resource: resourceOf(spec, params),
       ip: actor.ip,
       user_agent: actor.userAgent.slice(0, 1024),
       actor_type: actor.type,

@@ -1,17 +1,26 @@
 import type { Selectable } from 'kysely';
 import type { AuditLogsTable } from '../db/schema.ts';
-import type { EventName } from '../events/events.ts';
+import type { DomainEvent, EventName } from '../events/events.ts';
 
 export type AuditLogRow = Selectable<AuditLogsTable>;
 
 /** An audit row with its actor's current email and name (null once the actor is gone, or for a key). */
 export type AuditLogEntry = AuditLogRow & { actor_email: string | null; actor_name: string | null };
 
+type Params = { userId?: string; sessionId?: string; tokenId?: string } & Record<string, string>;
+
 /**
- * The security events recorded, with Appwrite's audit names (its routes' `audits.event` labels) and
- * resource. Changes of prefs and messaging targets are not security events and are left out.
+ * How an event is recorded: Appwrite's audit name (its routes' `audits.event` labels), the resource, and
+ * whose log it goes in (the event's userId unless `subject` says otherwise, e.g. a membership's user).
  */
-export const AUDITED_EVENTS: Partial<Record<EventName, { event: string; resource: 'user' | 'session' | 'token' }>> = {
+export interface AuditSpec {
+  event: string;
+  resource: 'user' | 'session' | 'token' | ((params: Params) => string);
+  subject?: (e: DomainEvent) => string | undefined;
+}
+
+/** The security events recorded. Changes of prefs and messaging targets are not security events and are left out. */
+export const AUDITED_EVENTS: Partial<Record<EventName, AuditSpec>> = {
   'users.[userId].create': { event: 'user.create', resource: 'user' },
   'users.[userId].delete': { event: 'user.delete', resource: 'user' },
   'users.[userId].update.name': { event: 'user.update', resource: 'user' },
@@ -33,3 +42,8 @@ export const AUDITED_EVENTS: Partial<Record<EventName, { event: string; resource
   'users.[userId].recovery.[tokenId].create': { event: 'recovery.create', resource: 'user' },
   'users.[userId].recovery.[tokenId].update': { event: 'recovery.update', resource: 'user' },
 };
+
+export function resourceOf(spec: AuditSpec, params: Params): string {
+  if (typeof spec.resource === 'function') return spec.resource(params);
+  return spec.resource === 'session' ? `session/${params.sessionId}` : spec.resource === 'token' ? `token/${params.tokenId}` : `user/${params.userId}`;
+}
