@@ -82,8 +82,8 @@ export function policyRoutes(c: Pick<Container, 'projects'>) {
         meta: { scope: WRITE },
         params: T.Object(update.params),
         handler: async (req, _reply, input) => {
-          // The list is loaded when the policy is switched on, not by the first sign-up that needs it.
-          if (update.id === 'password-dictionary' && input.enabled) loadPasswordDictionary();
+          // The list is loaded (off the event loop) when the policy is switched on, not by the first sign-up that needs it.
+          if (update.id === 'password-dictionary' && input.enabled) await loadPasswordDictionary();
           const project = await c.projects.updateSettings(projectIdOf(req), (s) => {
             update.apply(s.auths, input);
             return s;

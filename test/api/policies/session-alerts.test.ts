@@ -67,4 +67,17 @@ describeEachBackend('session-alert policy', (backend) => {
       await new Project(t.server()).updateSessionAlertPolicy({ enabled: true });
     }
   });
+
+  it('only projects with alerts on take logins off the synchronous path (a transactional subscriber applies to them alone)', async () => {
+    const needs = () => t.container.events.needsTransaction('users.[userId].sessions.[sessionId].create', t.projectId);
+    await t.container.projects.get(t.projectId);
+    assert.equal(needs(), true);
+    await new Project(t.server()).updateSessionAlertPolicy({ enabled: false });
+    try {
+      await t.container.projects.get(t.projectId);
+      assert.equal(needs(), false);
+    } finally {
+      await new Project(t.server()).updateSessionAlertPolicy({ enabled: true });
+    }
+  });
 });
