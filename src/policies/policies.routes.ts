@@ -81,7 +81,9 @@ export function policyRoutes(c: Pick<Container, 'projects'>) {
         url: `/project/policies/${update.id}`,
         meta: { scope: WRITE },
         params: T.Object(update.params),
-        handler: async (req, _reply, input) => {
+        handler: async (req, _reply, body) => {
+          // Only the declared params reach the settings (a body may carry others, such as `project`).
+          const input = Object.fromEntries(Object.entries(body).filter(([name]) => Object.hasOwn(update.params, name)));
           // The list is loaded (off the event loop) when the policy is switched on, not by the first sign-up that needs it.
           if (update.id === 'password-dictionary' && input.enabled) await loadPasswordDictionary();
           const project = await c.projects.updateSettings(projectIdOf(req), (s) => {

@@ -90,10 +90,13 @@ describeEachBackend('project policies: listing, reading and the password policie
     await account.create({ userId: ID.unique(), email: 'grace.hopper@example.com', password: 'nothing-personal-9' });
   });
 
-  it('mfa-factors (server-only route) stores the allowed factors; omitted ones keep their value', async () => {
+  it('mfa-factors (server-only route) stores the allowed factors; omitted ones keep their value; undeclared fields are dropped', async () => {
     const res = await t.fetch('/project/policies/mfa-factors', { method: 'PATCH', headers: { 'x-appwrite-key': t.apiKey }, json: { email: false, custom: true } });
     assert.equal(res.status, 200);
     assert.equal((await res.json()).$id, t.projectId);
     assert.deepEqual(plain(await project.getPolicy({ policyId: 'mfa-factors' as ProjectPolicyId })), { $id: 'mfa-factors', totp: true, email: false, phone: true, custom: true });
+    // Undeclared body fields are not stored.
+    await t.fetch('/project/policies/password-strength', { method: 'PATCH', headers: { 'x-appwrite-key': t.apiKey }, json: { min: 10, evil: true } });
+    assert.deepEqual(plain(await project.getPolicy({ policyId: ProjectPolicyId.Passwordstrength })), { $id: 'password-strength', min: 10, uppercase: false, lowercase: false, number: false, symbols: false });
   });
 });
