@@ -6,13 +6,14 @@ export async function insertAuditLogs(db: Executor, rows: Omit<AuditLogRow, 'seq
   if (rows.length > 0) await db.insertInto('audit_logs').values(rows).execute();
 }
 
-/** A user's entries, newest first, with the acting user's current email and name. */
+/** A user's entries, newest first, with the acting user's current email and name (a key's name). */
 export async function listUserAuditLogs(db: Executor, projectId: string, userId: string, limit: number, offset: number): Promise<AuditLogEntry[]> {
   return db
     .selectFrom('audit_logs as a')
     .leftJoin('users as u', (j) => j.onRef('u.project_id', '=', 'a.project_id').onRef('u.id', '=', 'a.actor_id').on('a.actor_type', '=', 'user'))
+    .leftJoin('keys as k', (j) => j.onRef('k.project_id', '=', 'a.project_id').onRef('k.id', '=', 'a.actor_id').on('a.actor_type', '=', 'keyProject'))
     .selectAll('a')
-    .select(['u.email as actor_email', 'u.name as actor_name'])
+    .select((eb) => ['u.email as actor_email', eb.fn.coalesce('u.name', 'k.name').as('actor_name')])
     .where('a.project_id', '=', projectId)
     .where('a.user_id', '=', userId)
     .orderBy('a.seq', 'desc')

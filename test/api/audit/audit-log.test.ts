@@ -56,7 +56,8 @@ describeEachBackend('audit log', (backend) => {
     const token = await users.createToken({ userId: user.$id });
     const { logs } = await logsOf(user.$id, 3);
     assert.deepEqual(logs.map((l) => l.event), ['token.create', 'user.update', 'user.create']);
-    for (const l of logs) assert.deepEqual([l.userType, l.mode, l.userEmail], ['keyProject', 'admin', '']);
+    const keyName = (await t.container.db.selectFrom('keys').select('name').where('project_id', '=', t.projectId).executeTakeFirstOrThrow()).name;
+    for (const l of logs) assert.deepEqual([l.userType, l.mode, l.userEmail, l.userName], ['keyProject', 'admin', '', keyName]);
     const rows = await t.container.db.selectFrom('audit_logs').selectAll().where('user_id', '=', user.$id).execute();
     assert.ok(rows.every((r) => r.actor_id !== '' && r.actor_id !== user.$id), 'the key is named');
     assert.ok(!JSON.stringify(rows).includes(token.secret), 'the token secret is never stored');
