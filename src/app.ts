@@ -27,6 +27,8 @@ import { confirmationRoutes } from './accounts/confirmations.routes.ts';
 import { messagingRoutes } from './messaging/messaging.routes.ts';
 import { jwtRoutes } from './jwt/jwt.routes.ts';
 import { authLocalRoutes } from './auth-local/auth-local.routes.ts';
+import { policyRoutes } from './policies/policies.routes.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
 
 /**
  * How long a client has to send its whole request, headers and body. Fastify's default is none, and
@@ -37,7 +39,7 @@ import { authLocalRoutes } from './auth-local/auth-local.routes.ts';
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Every route plugin, mounted under /v1 (tests read the routes' metadata from these). */
-export const API_ROUTES = [healthRoutes, projectRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, teamRoutes, membershipRoutes, membershipPrivacyRoutes, mfaRoutes, avatarRoutes, secretLoginRoutes, confirmationRoutes, messagingRoutes, jwtRoutes, authLocalRoutes];
+export const API_ROUTES = [healthRoutes, projectRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, teamRoutes, membershipRoutes, membershipPrivacyRoutes, mfaRoutes, avatarRoutes, secretLoginRoutes, confirmationRoutes, messagingRoutes, jwtRoutes, authLocalRoutes, policyRoutes, auditRoutes];
 
 export interface AppOptions {
   /** How long a client has to send its whole request (tests shorten it); REQUEST_TIMEOUT_MS by default. */

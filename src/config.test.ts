@@ -94,6 +94,12 @@ describe('config from the environment', () => {
     assert.equal(loadConfig({ TESSERA_SESSION_CACHE_MB: '256' }).sessionCacheMb, 256);
     for (const bad of ['-1', '1.5', 'lots']) assert.throws(() => loadConfig({ TESSERA_SESSION_CACHE_MB: bad }), /TESSERA_SESSION_CACHE_MB/);
   });
+
+  it('audit log entries are kept 90 days unless TESSERA_AUDIT_RETENTION_DAYS says otherwise', () => {
+    assert.equal(loadConfig({}).auditRetentionDays, 90);
+    assert.equal(loadConfig({ TESSERA_AUDIT_RETENTION_DAYS: '7' }).auditRetentionDays, 7);
+    for (const bad of ['0', '-1', '1.5', 'forever']) assert.throws(() => loadConfig({ TESSERA_AUDIT_RETENTION_DAYS: bad }), /TESSERA_AUDIT_RETENTION_DAYS/);
+  });
 });
 
 describe('messaging settings', () => {

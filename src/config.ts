@@ -40,6 +40,8 @@ export interface Config {
   smtpSender: string;
   /** The SMS provider (TESSERA_SMS_PROVIDER); null: none, so only mock numbers can receive codes. */
   sms: SmsProviderConfig | null;
+  /** TESSERA_AUDIT_RETENTION_DAYS: audit log entries older than this are pruned (90). */
+  auditRetentionDays: number;
 }
 
 /**
@@ -139,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsWebhookUrl: env.TESSERA_SMS_WEBHOOK_URL || null,
     smtpSender: parseSmtpSender(env.TESSERA_SMTP_SENDER),
     sms: parseSmsProvider(env),
+    auditRetentionDays: parseRetentionDays(env.TESSERA_AUDIT_RETENTION_DAYS),
   };
 }
 
@@ -174,6 +177,12 @@ function parseSmsProvider(env: NodeJS.ProcessEnv): SmsProviderConfig | null {
     };
   }
   throw new Error(`TESSERA_SMS_PROVIDER must be "webhook" or "twilio", not ${provider}`);
+}
+
+function parseRetentionDays(raw: string | undefined): number {
+  const days = Number(raw || 90);
+  if (!Number.isInteger(days) || days < 1) throw new Error(`TESSERA_AUDIT_RETENTION_DAYS must be a whole number of days, at least 1: ${raw}`);
+  return days;
 }
 
 function parseOutboxConfig(env: NodeJS.ProcessEnv): OutboxConfig {

@@ -41,6 +41,8 @@ import { SmtpService } from './messaging/smtp.service.ts';
 import { MailTransports } from './messaging/smtp.transports.ts';
 import { smsProvider } from './messaging/sms.providers.ts';
 import { LocalAuthService } from './auth-local/auth-local.service.ts';
+import { subscribeSessionAlerts } from './policies/session-alerts.ts';
+import { AuditService } from './audit/audit.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -91,6 +93,8 @@ export interface Container {
   smtp: SmtpService;
   /** POST /v1/auth/local: one-call login returning a JWT (low-code tools). */
   authLocal: LocalAuthService;
+  /** Security events recorded from domain events (account and users logs). */
+  audit: AuditService;
   close(): Promise<void>;
 }
 
@@ -183,16 +187,21 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   jwt.useMemberships(async (projectId, userId) =>
     (await listMembershipsOfUser(db, projectId, userId)).map((m) => ({ id: m.membershipId, teamId: m.teamId, roles: m.roles, confirmed: m.confirmed })),
   );
+  subscribeSessionAlerts(events, { projects, messaging, clock });
+  const audit = new AuditService(db, clock, random, logger, config.auditRetentionDays);
+  audit.subscribe(events);
+  maintenance.addTask('auditLogs', (batch) => audit.pruneBatch(batch));
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
-    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging,
+    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, messaging, audit,
     teams, memberships, invitations,
     mfa, mfaChallenges, authLocal,
     secretLogins, confirmations,
     mockPhones, emailTemplates, smtp,
     async close() {
       maintenance.stop();
+      await audit.flush();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).
       await outbox.stop();
       transports.close();

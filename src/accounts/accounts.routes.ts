@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../http/actor.ts';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { assoc, checkPrefs, P, T } from '../schemas/params.ts';
@@ -27,7 +28,7 @@ export function accountRoutes(c: Pick<Container, 'accounts' | 'clock' | 'jwt' | 
       meta: { scope: 'sessions.write', authMethod: 'email-password', abuse: urlIp(10) },
       params: T.Object({ userId: P.customId(), email: P.email(), password: P.password(), name: P.opt(P.text(128, 1)) }),
       handler: async (req, reply, input) => {
-        const user = await c.accounts.create(req.caller.project, input);
+        const user = await c.accounts.create(req.caller.project, { ...input, actor: actorOf(req) });
         return reply.code(201).send(await account(user));
       },
     });
@@ -76,7 +77,7 @@ export function accountRoutes(c: Pick<Container, 'accounts' | 'clock' | 'jwt' | 
       url: '/account/name',
       meta: { scope: 'account' },
       params: T.Object({ name: P.text(128, 1) }),
-      handler: async (req, _reply, input) => account(await c.users.updateName(req.caller.project.id, me(req).id, input.name)),
+      handler: async (req, _reply, input) => account(await c.users.updateName(req.caller.project.id, me(req).id, input.name, actorOf(req))),
     });
 
     route<{}, { password: string; oldPassword?: string }>(app, {
@@ -87,7 +88,7 @@ export function accountRoutes(c: Pick<Container, 'accounts' | 'clock' | 'jwt' | 
       handler: async (req, _reply, input) => {
         const { project, session, viaJwt } = req.caller;
         const currentId = viaJwt ? null : (session?.id ?? null);
-        return account(await c.accounts.updatePassword(project, me(req), currentId, input.password, input.oldPassword));
+        return account(await c.accounts.updatePassword(project, me(req), currentId, input.password, input.oldPassword, actorOf(req)));
       },
     });
 
@@ -97,7 +98,7 @@ export function accountRoutes(c: Pick<Container, 'accounts' | 'clock' | 'jwt' | 
       meta: { scope: 'account', abuse: [passwordCheck] },
       params: T.Object({ email: P.email(), password: P.password() }),
       handler: async (req, _reply, input) =>
-        account(await c.accounts.updateContact(req.caller.project, me(req), 'email', input.email, input.password)),
+        account(await c.accounts.updateContact(req.caller.project, me(req), 'email', input.email, input.password, actorOf(req))),
     });
 
     route<{}, { phone: string; password: string }>(app, {
@@ -106,7 +107,7 @@ export function accountRoutes(c: Pick<Container, 'accounts' | 'clock' | 'jwt' | 
       meta: { scope: 'account', abuse: [passwordCheck] },
       params: T.Object({ phone: P.phone(), password: P.password() }),
       handler: async (req, _reply, input) =>
-        account(await c.accounts.updateContact(req.caller.project, me(req), 'phone', input.phone, input.password)),
+        account(await c.accounts.updateContact(req.caller.project, me(req), 'phone', input.phone, input.password, actorOf(req))),
     });
 
     route(app, {
@@ -114,7 +115,7 @@ export function accountRoutes(c: Pick<Container, 'accounts' | 'clock' | 'jwt' | 
       url: '/account/status',
       meta: { scope: 'account' },
       handler: async (req, reply) => {
-        const user = await c.users.updateStatus(req.caller.project.id, me(req).id, false);
+        const user = await c.users.updateStatus(req.caller.project.id, me(req).id, false, actorOf(req));
         clearSessionCookies(req, reply, req.caller.project.id, c.clock.now());
         return account(user);
       },

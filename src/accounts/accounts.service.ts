@@ -1,4 +1,5 @@
 import type { Clock } from '../support/clock.ts';
+import type { EventActor } from '../events/events.ts';
 import type { Project } from '../projects/projects.ts';
 import { AppwriteError } from '../errors/errors.ts';
 import { hashPassword, verifyPassword, type StoredPassword } from '../passwords/passwords.ts';
@@ -16,11 +17,11 @@ export class AccountsService {
   ) {}
 
   /** POST /account: a new user with email and password; no session. */
-  async create(project: Project, input: { userId: string; email: string; password: string; name?: string }): Promise<UserRow> {
+  async create(project: Project, input: { userId: string; email: string; password: string; name?: string; actor?: EventActor }): Promise<UserRow> {
     // Appwrite's strength policy is part of the `password` param validator, so it answers before the user limit.
     checkPasswordStrength(project.settings.auths, input.password);
     await this.users.assertUserLimit(project);
-    return this.users.create(project, { ...input, accessed: true });
+    return this.users.create(project, { ...input, accessed: true, userLimit: project.settings.auths.limit });
   }
 
   /**
@@ -28,13 +29,13 @@ export class AccountsService {
    * password once one was ever set, then history before personal data (the Users API checks those
    * the other way round). Other sessions end when invalidation is on.
    */
-  async updatePassword(project: Project, user: UserRow, currentSessionId: string | null, password: string, oldPassword: string | undefined): Promise<UserRow> {
+  async updatePassword(project: Project, user: UserRow, currentSessionId: string | null, password: string, oldPassword: string | undefined, actor?: EventActor): Promise<UserRow> {
     const auths = project.settings.auths;
     checkPasswordStrength(auths, password);
     if (user.password_update !== null && !(await this.matches(storedPassword(user), oldPassword ?? ''))) throw new AppwriteError('user_invalid_credentials');
-    const row = await this.users.update(project.id, user.id, await this.users.newPassword(project, user, password, 'account'), 'users.[userId].update.password');
+    const row = await this.users.update(project.id, user.id, await this.users.newPassword(project, user, password, 'account'), 'users.[userId].update.password', undefined, actor);
     // As Appwrite: only a request with its own session (not a JWT) ends the other sessions.
-    if (auths.invalidateSessions && currentSessionId) await this.sessions.deleteAll(project.id, user.id, currentSessionId);
+    if (auths.invalidateSessions && currentSessionId) await this.sessions.deleteAll(project.id, user.id, currentSessionId, actor);
     return row;
   }
 
@@ -51,7 +52,7 @@ export class AccountsService {
    * PATCH /account/email and /account/phone: the password is checked when the user has one;
    * otherwise (anonymous or passwordless) it becomes the password.
    */
-  async updateContact(project: Project, user: UserRow, field: 'email' | 'phone', value: string, password: string): Promise<UserRow> {
+  async updateContact(project: Project, user: UserRow, field: 'email' | 'phone', value: string, password: string, actor?: EventActor): Promise<UserRow> {
     // Appwrite keys this on passwordUpdate alone: a cleared password (never 8+ chars) still guards the change.
     const hasPassword = user.password_update !== null;
     if (hasPassword && !(await this.matches(storedPassword(user), password))) throw new AppwriteError('user_invalid_credentials');
@@ -61,6 +62,6 @@ export class AccountsService {
     if (!hasPassword) Object.assign(changes, { ...hashColumns(await hashPassword(password)), password_update: this.clock.now() });
     // A value held by any messaging target is 409 user_target_already_exists (users.update); a clash
     // on the users table alone (the other user's target was deleted) is what Appwrite answers here.
-    return this.users.update(project.id, user.id, changes, field === 'email' ? 'users.[userId].update.email' : 'users.[userId].update.phone', field === 'email' ? 'general_bad_request' : 'user_phone_already_exists');
+    return this.users.update(project.id, user.id, changes, field === 'email' ? 'users.[userId].update.email' : 'users.[userId].update.phone', field === 'email' ? 'general_bad_request' : 'user_phone_already_exists', actor);
   }
 }

@@ -6,6 +6,7 @@ import * as outbox from './migrations/2026-12-07T01-00-outbox.ts';
 import * as teams from './migrations/2026-12-08T03-00-teams.ts';
 import * as mfa from './migrations/2026-12-08T04-30-mfa.ts';
 import * as messaging from './migrations/2026-12-08T01-00-messaging.ts';
+import * as audit from './migrations/2026-12-08T04-00-audit.ts';
 
 type Migration = { up(db: any, dialect: 'sqlite' | 'postgres'): Promise<void> };
 
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-08T03-00-teams': teams,
   '2026-12-08T04-30-mfa': mfa,
   '2026-12-08T01-00-messaging': messaging,
+  '2026-12-08T04-00-audit': audit,
 };
 
 export async function migrate(database: Database): Promise<string[]> {

@@ -285,3 +285,30 @@ export interface DB {
   mock_phones: MockPhonesTable;
   email_templates: EmailTemplatesTable;
 }
+
+/** Security events (src/audit/); no secrets. */
+export interface AuditLogsTable {
+  seq: Generated<number>;
+  project_id: string;
+  id: string;
+  /** The user the event is about. */
+  user_id: string;
+  /** Appwrite's audit name: session.create, user.update, … */
+  event: string;
+  /** The domain event it was recorded from. */
+  domain_event: string;
+  resource: string;
+  ip: string;
+  user_agent: string;
+  /** user, admin, guest or keyProject (Appwrite's Log.userType). */
+  actor_type: string;
+  actor_id: string;
+  /** default or admin. */
+  mode: string;
+  created_at: number;
+}
+
+// Declaration merging keeps this addition apart from the shared DB interface above.
+export interface DB {
+  audit_logs: AuditLogsTable;
+}

@@ -11,6 +11,8 @@ type Local = (e: DomainEvent) => void;
 interface Subscription<F> {
   names: ReadonlySet<EventName> | null;
   fn: F;
+  /** Which projects the subscriber acts for (absent: all); lets other projects keep SQLite's synchronous path. */
+  appliesTo?: (projectId: string) => boolean;
 }
 
 const wants = (s: Subscription<unknown>, name: EventName) => s.names === null || s.names.has(name);
@@ -44,8 +46,8 @@ export class EventBus {
   }
 
   /** Runs inside the writing transaction; a failure rolls the change back. */
-  onTransaction(names: Names, fn: InTransaction): void {
-    this.inTransaction.push(subscription(names, fn));
+  onTransaction(names: Names, fn: InTransaction, appliesTo?: (projectId: string) => boolean): void {
+    this.inTransaction.push({ ...subscription(names, fn), appliesTo });
   }
 
   /** Runs after commit in every process sharing the database (caches); sees names and ids only. */
@@ -63,9 +65,9 @@ export class EventBus {
     this.resets.push(fn);
   }
 
-  /** Whether some subscriber must write inside the transaction that causes this event. */
-  needsTransaction(name: EventName): boolean {
-    return this.inTransaction.some((s) => wants(s, name));
+  /** Whether some subscriber must write inside the transaction that causes this event (in this project, when given). */
+  needsTransaction(name: EventName, projectId?: string): boolean {
+    return this.inTransaction.some((s) => wants(s, name) && (projectId === undefined || !s.appliesTo || s.appliesTo(projectId)));
   }
 
   /** Runs `fn` in a transaction with an `emit` for its events; they are published only if it commits. */

@@ -91,3 +91,19 @@ export interface EventParams {
   'mock-phones.[number].delete': { number: string };
   'templates.[templateId].update': { templateId: string };
 }
+
+/**
+ * Who caused an event, for the audit log: a route that knows its caller passes it down with the
+ * change. Appwrite's Log.userType names the kinds; `id` is the user's or the key's ('' for a guest).
+ */
+export interface EventActor {
+  type: 'user' | 'guest' | 'keyProject';
+  id: string;
+  ip: string;
+  userAgent: string;
+}
+
+// Merged into DomainEvent above: the actor, when the service was told it.
+export interface DomainEvent<N extends EventName = EventName> {
+  actor?: EventActor;
+}

@@ -22,6 +22,8 @@ const RATE_LIMIT_KEEP_S = 86_400;
  */
 export class MaintenanceService {
   private timer: NodeJS.Timeout | null = null;
+  /** Other domains' clean-ups (the audit log's retention): name → delete one batch, return the count. */
+  private tasks = new Map<string, (batch: number) => Promise<number>>();
 
   constructor(
     private db: Db,
@@ -30,12 +32,19 @@ export class MaintenanceService {
     private readonly batch = BATCH,
   ) {}
 
-  async runOnce(): Promise<{ tokens: number; sessions: number; rateLimits: number }> {
+  async runOnce(): Promise<{ tokens: number; sessions: number; rateLimits: number; [task: string]: number }> {
     const now = this.clock.now();
     const tokens = await this.inBatches((n) => deleteExpiredTokens(this.db, now, n));
     const sessions = await this.inBatches((n) => deleteExpiredSessions(this.db, now, n));
     const rateLimits = await this.inBatches((n) => deleteWindowsBefore(this.db, Math.floor(now / 1000) - RATE_LIMIT_KEEP_S, n));
-    return { tokens, sessions, rateLimits };
+    const done: Record<string, number> = {};
+    for (const [name, deleteBatch] of this.tasks) done[name] = await this.inBatches(deleteBatch);
+    return { tokens, sessions, rateLimits, ...done };
+  }
+
+  /** Runs `deleteBatch` with the built-in clean-ups, in batches, until a batch comes back short. */
+  addTask(name: string, deleteBatch: (batch: number) => Promise<number>): void {
+    this.tasks.set(name, deleteBatch);
   }
 
   /** Runs a batched delete until a batch comes back short; returns the total deleted. */
@@ -53,7 +62,7 @@ export class MaintenanceService {
     if (this.timer) return;
     this.timer = setInterval(() => {
       this.runOnce()
-        .then((r) => (r.tokens || r.sessions || r.rateLimits) && this.logger.info(r, 'maintenance: removed expired rows'))
+        .then((r) => Object.values(r).some((n) => n > 0) && this.logger.info(r, 'maintenance: removed expired rows'))
         .catch((err) => this.logger.error({ err }, 'maintenance failed'));
     }, intervalMs);
     this.timer.unref();

@@ -29,11 +29,11 @@ describeEachBackend('maintenance removes only rows nothing can use', (backend) =
     assert.equal(await count('rate_limits'), 1);
 
     clock.advance(61_000);
-    assert.deepEqual(await t.container.maintenance.runOnce(), { tokens: 1, sessions: 0, rateLimits: 0 });
+    assert.deepEqual(await t.container.maintenance.runOnce(), { tokens: 1, sessions: 0, rateLimits: 0, auditLogs: 0 });
     assert.equal(await count('tokens'), 1);
 
     clock.advance(60_000);
-    assert.deepEqual(await t.container.maintenance.runOnce(), { tokens: 0, sessions: 1, rateLimits: 0 });
+    assert.deepEqual(await t.container.maintenance.runOnce(), { tokens: 0, sessions: 1, rateLimits: 0, auditLogs: 0 });
     assert.equal((await users.listSessions({ userId: user.$id })).sessions.some((s) => s.$id === short.$id), false);
 
     clock.advance(2 * 86_400_000);

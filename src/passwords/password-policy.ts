@@ -1,10 +1,12 @@
 import type { AuthSettings } from '../projects/projects.ts';
 import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
 import { verifyPassword, type StoredPassword } from './passwords.ts';
+import { COMMON_PASSWORD_DESCRIPTION, isCommonPassword } from '../policies/password-dictionary.ts';
 
 /**
  * Strength policy: 400 general_argument_invalid with Appwrite's wording. As Appwrite: lengths in
  * bytes, ASCII letter and digit classes, and a symbol is anything but a letter, digit or space.
+ * With the dictionary policy on, a common password fails the same param.
  */
 export function checkPasswordStrength(auths: AuthSettings, password: string, param = 'password'): void {
   const s = auths.passwordStrength;
@@ -21,8 +23,9 @@ export function checkPasswordStrength(auths: AuthSettings, password: string, par
     (!s.lowercase || /[a-z]/.test(password)) &&
     (!s.number || /\d/.test(password)) &&
     (!s.symbols || /[^\p{L}\p{N}\s]/u.test(password));
-  if (ok) return;
-  throw argumentInvalid(param, `Password must be ${needs.join(', ')}.`);
+  if (!ok) throw argumentInvalid(param, `Password must be ${needs.join(', ')}.`);
+  // Appwrite validates strength, then the dictionary, as one param validator.
+  if (auths.passwordDictionary && isCommonPassword(password)) throw argumentInvalid(param, COMMON_PASSWORD_DESCRIPTION);
 }
 
 /** Personal-data policy: the password may not contain the user's id, email, email local part, name or phone. */

@@ -15,6 +15,7 @@ import { hashColumns, storedPassword, type UserRow } from '../users/users.ts';
 import type { IssuedSession, SessionsService } from './sessions.service.ts';
 import type { EventBus } from '../events/bus.ts';
 import { event } from '../events/events.ts';
+import { assertUnderUserLimit } from '../policies/user-limit.ts';
 
 export interface ClientInfo {
   ip: string;
@@ -71,8 +72,9 @@ export class LoginsService {
     await this.users.assertUserLimit(project);
     const id = uniqueId(this.clock, this.random);
     const user = await this.bus.transaction(async (trx, emit) => {
+      await assertUnderUserLimit(trx, this.database.dialect, project.id, project.settings.auths.limit);
       const row = await insertUser(trx, project.id, { id, email: null, phone: null, name: '', password: null, passwordSet: false, accessed: true }, this.clock.now());
-      emit(event('users.[userId].create', project.id, { userId: id }, row));
+      emit({ ...event('users.[userId].create', project.id, { userId: id }, row), actor: { type: 'guest', id: '', ...client } });
       return row;
     });
     return this.sessions.issueSession(project, user, { userId: id, provider: 'anonymous', factors: ['anonymous'], ...client }, { applyLimit: true });

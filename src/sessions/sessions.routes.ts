@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { actorOf } from '../http/actor.ts';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { P, T } from '../schemas/params.ts';
@@ -113,7 +114,7 @@ export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions'
       url: '/account/sessions',
       meta: { scope: 'account', abuse: urlIp(100) },
       handler: async (req, reply) => {
-        await c.sessions.deleteAll(req.caller.project.id, me(req).id);
+        await c.sessions.deleteAll(req.caller.project.id, me(req).id, undefined, actorOf(req));
         clearSessionCookies(req, reply, req.caller.project.id, c.clock.now());
         return reply.code(204).send();
       },
@@ -150,7 +151,7 @@ export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions'
       path: SessionPath,
       handler: async (req, reply) => {
         const id = sessionIdParam(req, req.params.sessionId);
-        await c.sessions.delete(req.caller.project.id, me(req).id, id);
+        await c.sessions.delete(req.caller.project.id, me(req).id, id, actorOf(req));
         if (id === ownSessionId(req)) clearSessionCookies(req, reply, req.caller.project.id, c.clock.now());
         return reply.code(204).send();
       },
@@ -195,7 +196,7 @@ export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions'
       path: UserPath,
       handler: async (req, reply) => {
         const user = await c.users.get(req.caller.project.id, req.params.userId);
-        await c.sessions.deleteAll(req.caller.project.id, user.id);
+        await c.sessions.deleteAll(req.caller.project.id, user.id, undefined, actorOf(req));
         return reply.code(204).send();
       },
     });
@@ -209,7 +210,7 @@ export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions'
       path: UserSessionPath,
       handler: async (req, reply) => {
         const user = await c.users.get(req.caller.project.id, req.params.userId);
-        await c.sessions.delete(req.caller.project.id, user.id, req.params.sessionId);
+        await c.sessions.delete(req.caller.project.id, user.id, req.params.sessionId, actorOf(req));
         return reply.code(204).send();
       },
     });

@@ -3,7 +3,7 @@ import { isForeignKeyViolation } from '../db/database.ts';
 import { changedRows, firstRow, insertedSeq, runStepsAsync, runStepsSync, type Steps } from '../db/steps.ts';
 import type { Clock, Random } from '../support/clock.ts';
 import type { EventBus } from '../events/bus.ts';
-import { event, type DomainEvent } from '../events/events.ts';
+import { event, type DomainEvent, type EventActor } from '../events/events.ts';
 import type { Project } from '../projects/projects.ts';
 import type { UserRow } from '../users/users.ts';
 import type { TargetRow } from '../targets/targets.ts';
@@ -127,7 +127,7 @@ export class SessionsService {
     const eventsOf = (issued: IssuedSession) => [...(opts.preludeEvents ?? []), ...this.issuedEvents(project.id, issued)];
     const sync = this.database.sync;
     try {
-      if (sync?.idle() && !this.bus.needsTransaction(SESSION_CREATE)) {
+      if (sync?.idle() && !this.bus.needsTransaction(SESSION_CREATE, project.id)) {
         const issued = runStepsSync(sync, steps);
         await this.bus.committed(eventsOf(issued));
         return issued;
@@ -234,17 +234,17 @@ export class SessionsService {
     return s;
   }
 
-  async delete(projectId: string, userId: string, sessionId: string): Promise<void> {
+  async delete(projectId: string, userId: string, sessionId: string, actor?: EventActor): Promise<void> {
     await this.bus.transaction(async (trx, emit) => {
       if (!(await deleteUserSession(trx, projectId, userId, sessionId))) throw new AppwriteError('user_session_not_found');
-      emit(event('users.[userId].sessions.[sessionId].delete', projectId, { userId, sessionId }));
+      emit({ ...event('users.[userId].sessions.[sessionId].delete', projectId, { userId, sessionId }), actor });
     });
   }
 
-  async deleteAll(projectId: string, userId: string, exceptId?: string): Promise<void> {
+  async deleteAll(projectId: string, userId: string, exceptId?: string, actor?: EventActor): Promise<void> {
     await this.bus.transaction(async (trx, emit) => {
       await deleteUserSessions(trx, projectId, userId, exceptId);
-      emit(event('users.[userId].sessions.delete', projectId, { userId }));
+      emit({ ...event('users.[userId].sessions.delete', projectId, { userId }), actor });
     });
   }
 

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../http/actor.ts';
+import type { EventActor } from '../events/events.ts';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { projectIdOf } from '../http/caller.ts';
@@ -63,7 +65,7 @@ export function userRoutes(c: Pick<Container, 'targets' | 'users'>) {
         // Text(128): a name that is sent must not be empty (only updateName allows "").
         name: P.opt(P.text(128, 1)),
       }),
-      handler: async (req, reply, input) => reply.code(201).send(await user(await c.users.create(req.caller.project, input))),
+      handler: async (req, reply, input) => reply.code(201).send(await user(await c.users.create(req.caller.project, { ...input, actor: actorOf(req) }))),
     });
 
     route<{ userId: string }>(app, {
@@ -80,7 +82,7 @@ export function userRoutes(c: Pick<Container, 'targets' | 'users'>) {
       meta: { scope: 'users.write' },
       path: UserPath,
       handler: async (req, reply) => {
-        await c.users.delete(req.caller.project.id, req.params.userId);
+        await c.users.delete(req.caller.project.id, req.params.userId, actorOf(req));
         return reply.code(204).send();
       },
     });
@@ -92,7 +94,7 @@ export function userRoutes(c: Pick<Container, 'targets' | 'users'>) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ name: P.text(128) }),
-      handler: async (req, _r, input) => user(await c.users.updateName(projectIdOf(req), req.params.userId, input.name)),
+      handler: async (req, _r, input) => user(await c.users.updateName(projectIdOf(req), req.params.userId, input.name, actorOf(req))),
     });
 
     route<{ userId: string }, { email: string }>(app, {
@@ -101,7 +103,7 @@ export function userRoutes(c: Pick<Container, 'targets' | 'users'>) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ email: T.Union([P.email(), T.Literal('')], { description: 'Value must be a valid email address' }) }),
-      handler: async (req, _r, input) => user(await c.users.updateEmail(projectIdOf(req), req.params.userId, input.email)),
+      handler: async (req, _r, input) => user(await c.users.updateEmail(projectIdOf(req), req.params.userId, input.email, actorOf(req))),
     });
 
     route<{ userId: string }, { number: string }>(app, {
@@ -110,7 +112,7 @@ export function userRoutes(c: Pick<Container, 'targets' | 'users'>) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ number: T.Union([P.phone(), T.Literal('')], { description: P.phone().description }) }),
-      handler: async (req, _r, input) => user(await c.users.updatePhone(projectIdOf(req), req.params.userId, input.number)),
+      handler: async (req, _r, input) => user(await c.users.updatePhone(projectIdOf(req), req.params.userId, input.number, actorOf(req))),
     });
 
     route<{ userId: string }, { password: string }>(app, {
@@ -119,23 +121,23 @@ export function userRoutes(c: Pick<Container, 'targets' | 'users'>) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ password: T.Union([P.password(), T.Literal('')], { description: P.password().description }) }),
-      handler: async (req, _r, input) => user(await c.users.updatePassword(req.caller.project, req.params.userId, input.password)),
+      handler: async (req, _r, input) => user(await c.users.updatePassword(req.caller.project, req.params.userId, input.password, actorOf(req))),
     });
 
-    const flag = (url: string, param: string, update: (projectId: string, userId: string, v: boolean) => Promise<any>) =>
+    const flag = (url: string, param: string, update: (projectId: string, userId: string, v: boolean, actor: EventActor) => Promise<any>) =>
       route<{ userId: string }, Record<string, boolean>>(app, {
         method: 'PATCH',
         url,
         meta: { scope: 'users.write' },
         path: UserPath,
         params: T.Object({ [param]: P.bool() }),
-        handler: async (req, _r, input) => user(await update(projectIdOf(req), req.params.userId, input[param])),
+        handler: async (req, _r, input) => user(await update(projectIdOf(req), req.params.userId, input[param], actorOf(req))),
       });
-    flag('/users/:userId/status', 'status', (p, u, v) => c.users.updateStatus(p, u, v));
-    flag('/users/:userId/verification', 'emailVerification', (p, u, v) => c.users.updateEmailVerification(p, u, v));
-    flag('/users/:userId/verification/phone', 'phoneVerification', (p, u, v) => c.users.updatePhoneVerification(p, u, v));
-    flag('/users/:userId/impersonator', 'impersonator', (p, u, v) => c.users.updateImpersonator(p, u, v));
-    flag('/users/:userId/mfa', 'mfa', (p, u, v) => c.users.updateMfa(p, u, v));
+    flag('/users/:userId/status', 'status', (p, u, v, a) => c.users.updateStatus(p, u, v, a));
+    flag('/users/:userId/verification', 'emailVerification', (p, u, v, a) => c.users.updateEmailVerification(p, u, v, a));
+    flag('/users/:userId/verification/phone', 'phoneVerification', (p, u, v, a) => c.users.updatePhoneVerification(p, u, v, a));
+    flag('/users/:userId/impersonator', 'impersonator', (p, u, v, a) => c.users.updateImpersonator(p, u, v, a));
+    flag('/users/:userId/mfa', 'mfa', (p, u, v, a) => c.users.updateMfa(p, u, v, a));
 
     route<{ userId: string }, { labels: string[] }>(app, {
       method: 'PUT',
@@ -143,7 +145,7 @@ export function userRoutes(c: Pick<Container, 'targets' | 'users'>) {
       meta: { scope: 'users.write' },
       path: UserPath,
       params: T.Object({ labels: P.array(Label, 1000) }),
-      handler: async (req, _r, input) => user(await c.users.updateLabels(projectIdOf(req), req.params.userId, input.labels)),
+      handler: async (req, _r, input) => user(await c.users.updateLabels(projectIdOf(req), req.params.userId, input.labels, actorOf(req))),
     });
 
     route<{ userId: string }>(app, {

@@ -18,11 +18,12 @@ import type { Updateable } from 'kysely';
 import type { UsersTable } from '../db/schema.ts';
 import type { JwtService } from '../jwt/jwt.service.ts';
 import type { EventBus } from '../events/bus.ts';
-import { event, type EventName } from '../events/events.ts';
+import { event, type EventActor, type EventName } from '../events/events.ts';
 import type { Executor } from '../db/schema.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import { isTargetClash } from '../targets/targets.repository.ts';
 import { contactMoves } from '../targets/targets.ts';
+import { assertUnderUserLimit } from '../policies/user-limit.ts';
 
 export interface CreateUserInput {
   userId: string;
@@ -35,6 +36,10 @@ export interface CreateUserInput {
   imported?: StoredPassword;
   /** Created by the user themself (POST /account), which counts as an access. */
   accessed?: boolean;
+  /** Who asked (the audit log). */
+  actor?: EventActor;
+  /** A sign-up: refused when the project already holds this many users (0: no limit). */
+  userLimit?: number;
 }
 
 /** The event a user update publishes (Appwrite's name for what changed). */
@@ -80,9 +85,10 @@ export class UsersService {
     // A new user has no sessions yet, so there is no cached account to invalidate.
     try {
       return await this.bus.transaction(async (trx, emit) => {
+        await assertUnderUserLimit(trx, this.database.dialect, project.id, input.userLimit ?? 0);
         const row = await insertUser(trx, project.id, user, this.clock.now());
         await this.targets.addContactTargetsIn(trx, row);
-        emit(event('users.[userId].create', project.id, { userId: row.id }, row));
+        emit({ ...event('users.[userId].create', project.id, { userId: row.id }, row), actor: input.actor });
         return row;
       });
     } catch (err) {
@@ -102,10 +108,10 @@ export class UsersService {
   }
 
   /** Deleting a user takes its sessions, tokens and targets with it (foreign keys cascade). */
-  async delete(projectId: string, userId: string): Promise<void> {
+  async delete(projectId: string, userId: string, actor?: EventActor): Promise<void> {
     await this.bus.transaction(async (trx, emit) => {
       if (!(await deleteUser(trx, projectId, userId))) throw new AppwriteError('user_not_found');
-      emit(event('users.[userId].delete', projectId, { userId }));
+      emit({ ...event('users.[userId].delete', projectId, { userId }), actor });
     });
   }
 
@@ -114,7 +120,7 @@ export class UsersService {
    * copies of the user. Only changes to the searchable fields read the row first. `uniqueError` answers a clash on the users table; a value already held by
    * a messaging target is 409 user_target_already_exists.
    */
-  async update(projectId: string, userId: string, changes: Updateable<UsersTable>, change: UserChange, uniqueError: AppwriteError['type'] = 'user_already_exists'): Promise<UserRow> {
+  async update(projectId: string, userId: string, changes: Updateable<UsersTable>, change: UserChange, uniqueError: AppwriteError['type'] = 'user_already_exists', actor?: EventActor): Promise<UserRow> {
     const set = { ...changes, updated_at: this.clock.now() };
     let row: UserRow | undefined;
     try {
@@ -124,7 +130,7 @@ export class UsersService {
           changes.email !== undefined || changes.phone !== undefined
             ? await this.updateWithTargets(trx, projectId, userId, set)
             : await updateUser(trx, projectId, userId, before ? { ...set, search: searchText({ ...before, ...set }) } : set);
-        if (updated) emit(event(change, projectId, { userId }, updated));
+        if (updated) emit({ ...event(change, projectId, { userId }, updated), actor });
         return updated;
       });
     } catch (err) {
@@ -150,53 +156,53 @@ export class UsersService {
     return row;
   }
 
-  updateName(projectId: string, userId: string, name: string) {
-    return this.update(projectId, userId, { name }, 'users.[userId].update.name');
+  updateName(projectId: string, userId: string, name: string, actor?: EventActor) {
+    return this.update(projectId, userId, { name }, 'users.[userId].update.name', undefined, actor);
   }
 
   // A taken value is usually another user's target (409 user_target_already_exists); only a user
   // whose target was deleted clashes on the users table itself.
-  updateEmail(projectId: string, userId: string, email: string) {
-    return this.update(projectId, userId, { email: email ? email.toLowerCase() : null, email_verification: 0 }, 'users.[userId].update.email', 'user_email_already_exists');
+  updateEmail(projectId: string, userId: string, email: string, actor?: EventActor) {
+    return this.update(projectId, userId, { email: email ? email.toLowerCase() : null, email_verification: 0 }, 'users.[userId].update.email', 'user_email_already_exists', actor);
   }
 
-  updatePhone(projectId: string, userId: string, phone: string) {
-    return this.update(projectId, userId, { phone: phone || null, phone_verification: 0 }, 'users.[userId].update.phone', 'user_phone_already_exists');
+  updatePhone(projectId: string, userId: string, phone: string, actor?: EventActor) {
+    return this.update(projectId, userId, { phone: phone || null, phone_verification: 0 }, 'users.[userId].update.phone', 'user_phone_already_exists', actor);
   }
 
-  async updateStatus(projectId: string, userId: string, status: boolean) {
-    return this.update(projectId, userId, { status: status ? 1 : 0 }, 'users.[userId].update.status');
+  async updateStatus(projectId: string, userId: string, status: boolean, actor?: EventActor) {
+    return this.update(projectId, userId, { status: status ? 1 : 0 }, 'users.[userId].update.status', undefined, actor);
   }
 
-  updateLabels(projectId: string, userId: string, labels: string[]) {
-    return this.update(projectId, userId, { labels: JSON.stringify([...new Set(labels)]) }, 'users.[userId].update.labels');
+  updateLabels(projectId: string, userId: string, labels: string[], actor?: EventActor) {
+    return this.update(projectId, userId, { labels: JSON.stringify([...new Set(labels)]) }, 'users.[userId].update.labels', undefined, actor);
   }
 
   updatePrefs(projectId: string, userId: string, prefs: Record<string, unknown>) {
     return this.update(projectId, userId, { prefs: JSON.stringify(prefs) }, 'users.[userId].update.prefs');
   }
 
-  updateEmailVerification(projectId: string, userId: string, v: boolean) {
-    return this.update(projectId, userId, { email_verification: v ? 1 : 0 }, 'users.[userId].update.verification');
+  updateEmailVerification(projectId: string, userId: string, v: boolean, actor?: EventActor) {
+    return this.update(projectId, userId, { email_verification: v ? 1 : 0 }, 'users.[userId].update.verification', undefined, actor);
   }
 
-  updatePhoneVerification(projectId: string, userId: string, v: boolean) {
-    return this.update(projectId, userId, { phone_verification: v ? 1 : 0 }, 'users.[userId].update.verification');
+  updatePhoneVerification(projectId: string, userId: string, v: boolean, actor?: EventActor) {
+    return this.update(projectId, userId, { phone_verification: v ? 1 : 0 }, 'users.[userId].update.verification', undefined, actor);
   }
 
-  updateImpersonator(projectId: string, userId: string, v: boolean) {
-    return this.update(projectId, userId, { impersonator: v ? 1 : 0 }, 'users.[userId].update.impersonator');
+  updateImpersonator(projectId: string, userId: string, v: boolean, actor?: EventActor) {
+    return this.update(projectId, userId, { impersonator: v ? 1 : 0 }, 'users.[userId].update.impersonator', undefined, actor);
   }
 
-  updateMfa(projectId: string, userId: string, v: boolean) {
-    return this.update(projectId, userId, { mfa: v ? 1 : 0 }, 'users.[userId].update.mfa');
+  updateMfa(projectId: string, userId: string, v: boolean, actor?: EventActor) {
+    return this.update(projectId, userId, { mfa: v ? 1 : 0 }, 'users.[userId].update.mfa', undefined, actor);
   }
 
   /**
    * Users API password change: policies apply, "" clears the password; with session invalidation
    * on, every session of the user ends.
    */
-  async updatePassword(project: Project, userId: string, password: string): Promise<UserRow> {
+  async updatePassword(project: Project, userId: string, password: string, actor?: EventActor): Promise<UserRow> {
     const auths = project.settings.auths;
     // The strength policy is a param validator in Appwrite, so it fails before the user lookup.
     if (password !== '') checkPasswordStrength(auths, password);
@@ -206,8 +212,8 @@ export class UsersService {
     if (password === '' && auths.personalDataCheck) throw new AppwriteError('password_personal_data');
     // Appwrite answers the cleared user but carries on into the session invalidation below.
     const columns = password === '' ? { password: '', hash: 'argon2', password_update: this.clock.now() } : await this.newPassword(project, user, password);
-    const row = await this.update(project.id, userId, columns, 'users.[userId].update.password');
-    if (project.settings.auths.invalidateSessions) await this.sessions.deleteAll(project.id, userId);
+    const row = await this.update(project.id, userId, columns, 'users.[userId].update.password', undefined, actor);
+    if (project.settings.auths.invalidateSessions) await this.sessions.deleteAll(project.id, userId, undefined, actor);
     return row;
   }
 
@@ -233,13 +239,13 @@ export class UsersService {
 
 
   /** Custom token for `account.createSession(userId, secret)`: `length` hex chars, valid `expire` seconds. */
-  async createToken(projectId: string, userId: string, length: number, expire: number, ip: string, userAgent: string): Promise<IssuedToken> {
+  async createToken(projectId: string, userId: string, length: number, expire: number, ip: string, userAgent: string, actor?: EventActor): Promise<IssuedToken> {
     await this.get(projectId, userId);
     const secret = randomHex(this.random, length);
     return this.bus.transaction(async (trx, emit) => {
       const issued = await this.tokens.issue({ projectId, userId, type: TOKEN_TYPE.generic, secret, ttlSeconds: expire, ip, userAgent }, trx);
       // The payload carries the plain secret (Appwrite's webhooks send it): never relayed, sealed wherever it is kept.
-      emit(event('users.[userId].tokens.[tokenId].create', projectId, { userId, tokenId: issued.token.id }, issued));
+      emit({ ...event('users.[userId].tokens.[tokenId].create', projectId, { userId, tokenId: issued.token.id }, issued), actor });
       return issued;
     });
   }

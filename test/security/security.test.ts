@@ -466,6 +466,17 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       { route: 'PATCH /v1/project/auth-methods/:methodId', scope: 'project.write', body: { enabled: false } },
       { route: 'PUT /v1/project/labels', scope: 'project.write', body: { labels: ['pwned'] } },
       { route: 'GET /v1/project/policies/membership-privacy', scope: 'policies.read' },
+      { route: 'GET /v1/project/policies', scope: 'policies.read' },
+      { route: 'GET /v1/project/policies/:policyId', scope: 'policies.read' },
+      ...['password-dictionary', 'password-personal-data', 'session-alert', 'session-invalidation'].map((id) => ({
+        route: `PATCH /v1/project/policies/${id}`, scope: 'policies.write' as Scope, body: { enabled: true },
+      })),
+      ...['password-history', 'session-limit', 'user-limit'].map((id) => ({ route: `PATCH /v1/project/policies/${id}`, scope: 'policies.write' as Scope, body: { total: 1 } })),
+      { route: 'PATCH /v1/project/policies/password-strength', scope: 'policies.write', body: { min: 200 } },
+      { route: 'PATCH /v1/project/policies/session-duration', scope: 'policies.write', body: { duration: 60 } },
+      { route: 'PATCH /v1/project/policies/mfa-factors', scope: 'policies.write', body: { totp: false } },
+      { route: 'GET /v1/account/logs', scope: 'account' },
+      { route: 'GET /v1/users/:userId/logs', scope: 'users.read' },
       { route: 'PATCH /v1/project/policies/membership-privacy', scope: 'policies.write', body: { userEmail: true, userPhone: true } },
       { route: 'PATCH /v1/project/smtp', scope: 'project.write', body: { senderName: 'pwned', replyToEmail: 'attacker@example.com', enabled: false } },
       { route: 'POST /v1/project/smtp/tests', scope: 'project.write', body: { emails: ['attacker@example.com'] } },
@@ -540,7 +551,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       // would most like to change or delete; methodId: the sign-in method everyone uses.
       const targets = {
         userId: victim.id, sessionId: victim.sessionId, targetId: victim.targetId, platformId, keyId: 'default', ...victimTeam,
-        methodId: 'email-password', templateId: 'recovery', number: encodeURIComponent(MOCK_PHONE), type: 'totp', challengeId: 'vchallenge',
+        methodId: 'email-password', templateId: 'recovery', number: encodeURIComponent(MOCK_PHONE), type: 'totp', challengeId: 'vchallenge', policyId: 'session-limit',
       };
       let checked = 0;
       for (const { route, scope, body } of ROUTES) {
@@ -574,7 +585,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
         userId: 'nobody', sessionId: 'nosession', targetId: 'notarget', platformId: 'noplatform', keyId: 'nokey', teamId: 'noteam',
         membershipId: 'nomembership', methodId: 'nomethod', templateId: 'notemplate', number: encodeURIComponent('+15550009999'),
         // No real factor type: adding a TOTP authenticator to alice would change what later tests see.
-        type: 'notype', challengeId: 'nochallenge',
+        type: 'notype', challengeId: 'nochallenge', policyId: 'nopolicy',
       };
       let probed = 0;
       for (const { route, scope, destructive } of ROUTES) {
