@@ -31,6 +31,11 @@ export interface Config {
   sessionCacheMb: number;
   /** The outbox worker (TESSERA_OUTBOX_*): tests shorten these; defaults suit production. */
   outbox: OutboxConfig;
+  /**
+   * TESSERA_OAUTH2_ALLOW_HTTP (false): let OAuth2 providers be reached over plain http. Loopback
+   * providers (127.0.0.1, ::1, localhost) always may; anything else needs https unless this is true.
+   */
+  oauth2AllowHttp: boolean;
 }
 
 export interface OutboxConfig {
@@ -118,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKeyFile: env.TESSERA_SECRET_KEY_FILE || null,
     outbox: parseOutboxConfig(env),
     sessionCacheMb,
+    oauth2AllowHttp: (env.TESSERA_OAUTH2_ALLOW_HTTP || 'false').toLowerCase() === 'true',
   };
 }
 

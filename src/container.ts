@@ -23,6 +23,11 @@ import { RateLimitsService } from './rate-limits/rate-limits.service.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { OutboxService } from './events/outbox.service.ts';
 import { HTTP_CHANNEL, httpChannel } from './events/channels/http.ts';
+import { OAuth2ProvidersService } from './oauth2/oauth2.service.ts';
+import { OAuth2Client } from './oauth2/oauth2-client.ts';
+import { IdentitiesService } from './identities/identities.service.ts';
+import { OAuth2Accounts } from './sessions/oauth2-accounts.ts';
+import { OAuth2LoginService } from './sessions/oauth2-login.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -52,6 +57,11 @@ export interface Container {
   maintenance: MaintenanceService;
   /** Durable delivery of what must leave the process; main.ts starts its worker. */
   outbox: OutboxService;
+  /** Each project's OAuth2 provider settings (secrets sealed). */
+  oauth2Providers: OAuth2ProvidersService;
+  /** OAuth2/OIDC logins: start, return, token flow, provider token refresh. */
+  oauth2Logins: OAuth2LoginService;
+  identities: IdentitiesService;
   close(): Promise<void>;
 }
 
@@ -122,10 +132,16 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const maintenance = new MaintenanceService(db, clock, logger);
   const outbox = new OutboxService(database, clock, random, sealer, logger, config.outbox);
   outbox.register(HTTP_CHANNEL, httpChannel());
+  const oauth2Providers = new OAuth2ProvidersService(db, clock, sealer);
+  const identities = new IdentitiesService(db, events);
+  const oauth2Accounts = new OAuth2Accounts(database, clock, random, sealer, users, targets, events);
+  const oauth2Client = new OAuth2Client(clock, { allowHttp: config.oauth2AllowHttp });
+  const oauth2Logins = new OAuth2LoginService(database, clock, random, sealer, oauth2Providers, oauth2Client, oauth2Accounts, sessions, tokens);
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
     projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox,
+    oauth2Providers, oauth2Logins, identities,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).

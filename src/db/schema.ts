@@ -156,9 +156,41 @@ export interface DB {
   targets: TargetsTable;
   rate_limits: RateLimitsTable;
   outbox: OutboxTable;
+  oauth2_providers: OAuth2ProvidersTable;
+  identities: IdentitiesTable;
 }
 
 export type Db = Kysely<DB>;
 export type Trx = Transaction<DB>;
 /** Either the database or an open transaction: repositories take this as their first argument. */
 export type Executor = Kysely<DB> | Transaction<DB>;
+
+export interface OAuth2ProvidersTable {
+  project_id: string;
+  provider: string;
+  enabled: number;
+  app_id: string;
+  /** Sealed JSON of the write-only values (context `oauth2:<projectId>:<provider>`); '' for none. */
+  secret: string;
+  /** Plain JSON of the readable extras (endpoints, tenant, prompt, maxAge…). */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdentitiesTable {
+  seq: Generated<number>;
+  project_id: string;
+  id: string;
+  user_id: string;
+  provider: string;
+  provider_uid: string;
+  provider_email: string;
+  /** Sealed (context `provider-token:<projectId>:<userId>`); '' for none. */
+  provider_access_token: string;
+  provider_refresh_token: string;
+  provider_access_token_expiry: number | null;
+  search: string;
+  created_at: number;
+  updated_at: number;
+}

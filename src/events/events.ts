@@ -46,6 +46,7 @@ export interface EventParams {
   'users.[userId].rehash': User;
   /** Tessera's own: the session limit removed a user's oldest sessions while a new one was issued. */
   'users.[userId].sessions.trim': User;
+  'users.[userId].identities.[identityId].delete': { userId: string; identityId: string };
 }
 
 export type EventName = keyof EventParams;
