@@ -65,6 +65,11 @@ export class TestBrowser {
     return this.jar.get(new URL(url).host)?.get(name);
   }
 
+  setCookie(url: string, name: string, value: string): void {
+    const host = new URL(url).host;
+    this.jar.set(host, (this.jar.get(host) ?? new Map()).set(name, value));
+  }
+
   async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
     const u = new URL(url);
     const cookies = [...(this.jar.get(u.host) ?? new Map())].map(([k, v]) => `${k}=${v}`).join('; ');

@@ -64,4 +64,119 @@ describeEachBackend('OAuth2 login with an OpenID Provider', (backend) => {
     assert.equal(identities.total, 1);
     assert.deepEqual([identities.identities[0].provider, identities.identities[0].providerUid, identities.identities[0].providerEmail], ['oidc', login, 'newcomer@example.com']);
   });
+
+  it('the same provider account signs in to the same user again', async () => {
+    const login = account({ email: 'returning@example.com', email_verified: true });
+    const first = await signIn(login);
+    const second = await signIn(login);
+    const a = await new Account(t.withSession(first.session!)).get();
+    const b = await new Account(t.withSession(second.session!)).get();
+    assert.equal(b.$id, a.$id);
+    assert.equal((await new Account(t.withSession(second.session!)).listIdentities()).total, 1);
+    assert.equal((await new Account(t.withSession(second.session!)).listSessions()).total, 2);
+  });
+
+  it('a verified provider e-mail links to the existing user holding it', async () => {
+    const existing = await new Users(t.server()).create({ userId: ID.unique(), email: 'linked@example.com', password: 'linked-password' });
+    const { session } = await signIn(account({ email: 'Linked@example.com', email_verified: true }));
+    assert.equal((await new Account(t.withSession(session!)).get()).$id, existing.$id);
+  });
+
+  it('an unverified provider e-mail held by an existing user is refused (general_bad_request) and links nothing', async () => {
+    const existing = await new Users(t.server()).create({ userId: ID.unique(), email: 'victim@example.com', password: 'victim-password' });
+    const { url, session } = await signIn(account({ email: 'victim@example.com', email_verified: false }));
+    assert.equal(session, undefined);
+    assert.deepEqual(failureOf(url), { message: 'There was an error processing your request. Please check the inputs and try again.', type: 'general_bad_request', code: 400 });
+    const identities = await new Users(t.server()).listIdentities({ queries: [JSON.stringify({ method: 'equal', attribute: 'userId', values: [existing.$id] })] });
+    assert.equal(identities.total, 0);
+  });
+
+  it('a signed-in user links a new provider account to itself, replacing its session', async () => {
+    const user = await new Users(t.server()).create({ userId: ID.unique(), email: 'linker@example.com', password: 'linker-password' });
+    const other = await new Account(t.guest()).createEmailPasswordSession({ email: 'linker@example.com', password: 'linker-password' });
+    // The browser is signed in with a session of its own, as the web SDK's browser would be.
+    const sessionValue = (await new Users(t.server()).createSession({ userId: user.$id })).secret;
+    const browser = new TestBrowser();
+    browser.setCookie(t.endpoint, `a_session_${t.projectId}`, sessionValue);
+    const { session } = await signIn(account({ email: 'other-address@example.com', email_verified: true }), { browser });
+    assert.notEqual(session, sessionValue);
+    assert.equal((await new Account(t.withSession(session!)).get()).$id, user.$id);
+    const identities = await new Account(t.withSession(session!)).listIdentities();
+    assert.deepEqual(identities.identities.map((i) => i.providerEmail), ['other-address@example.com']);
+    const sessions = await new Users(t.server()).listSessions({ userId: user.$id });
+    assert.ok(!sessions.sessions.some((s) => s.provider === 'server'), 'the session that signed in was replaced');
+    assert.ok(sessions.sessions.some((s) => s.$id === other.$id), 'other sessions stay');
+  });
+
+  it('the IdP answering access_denied sends the browser to the failure URL with user_oauth2_provider_error', async () => {
+    const { url, session } = await signIn(account({ email: 'denied@example.com', email_verified: true }), { abort: true });
+    assert.equal(session, undefined);
+    const error = failureOf(url);
+    assert.deepEqual([error.type, error.code], ['user_oauth2_provider_error', 424]);
+    assert.equal(error.message, 'The OpenID Connect OAuth2 provider returned an error: access_denied: End-User aborted interaction');
+  });
+
+  it('a blocked user is refused with user_blocked and stays blocked', async () => {
+    const login = account({ email: 'blocked@example.com', email_verified: true });
+    const first = await signIn(login);
+    const user = await new Account(t.withSession(first.session!)).get();
+    await new Users(t.server()).updateStatus({ userId: user.$id, status: false });
+    const { url, session } = await signIn(login);
+    assert.equal(session, undefined);
+    assert.deepEqual(failureOf(url), { message: 'The current user has been blocked.', type: 'user_blocked', code: 403 });
+    assert.equal((await new Users(t.server()).get({ userId: user.$id })).status, false);
+  });
+
+  it('a disabled provider answers the start with a 412 error page', async () => {
+    await new Project(t.server()).updateOAuth2Oidc({ enabled: false });
+    const res = await new TestBrowser().request(startUrl('sessions'));
+    assert.equal(res.status, 412);
+    assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+    const page = await res.text();
+    assert.match(page, /project_provider_disabled/);
+    assert.match(page, /This provider is disabled/);
+  });
+
+  it('a provider disabled while the browser is at the IdP ends at the failure URL', async () => {
+    const browser = new TestBrowser();
+    const login = account({ email: 'midway@example.com', email_verified: true });
+    const step = await browser.navigate(startUrl('sessions'), [APP]);
+    await new Project(t.server()).updateOAuth2Oidc({ enabled: false });
+    const html = await step.res!.text();
+    assert.match(html, /name="login"/);
+    let next = await browser.navigate(step.url, [APP], { form: { prompt: 'login', login, password: 'x' } });
+    if (next.res) next = await browser.navigate(next.url, [APP], { form: { prompt: 'consent' } });
+    assert.equal(failureOf(new URL(next.url)).type, 'project_provider_disabled');
+  });
+
+  it('success and failure URLs on unregistered hosts are refused at the start (400)', async () => {
+    for (const extra of [{ success: 'https://evil.example/steal' }, { failure: 'https://evil.example/steal' }] as Record<string, string>[]) {
+      const res = await new TestBrowser().request(startUrl('sessions', extra));
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /general_argument_invalid/);
+    }
+  });
+
+  it('a login finished in another browser than the one that started it is refused (login CSRF)', async () => {
+    const attacker = new TestBrowser();
+    const login = account({ email: 'csrf@example.com', email_verified: true });
+    // The attacker starts and authorizes, then hands the callback URL to a victim's browser.
+    let step = await attacker.navigate(startUrl('sessions'), [APP, new URL(t.endpoint).host]);
+    for (let i = 0; i < 3 && step.res && /\/interaction\//.test(step.url); i++) {
+      const html = await step.res.text();
+      const form: Record<string, string> = html.includes('name="login"') ? { prompt: 'login', login, password: 'x' } : { prompt: 'consent' };
+      step = await attacker.navigate(step.url, [APP, new URL(t.endpoint).host], { form });
+    }
+    assert.match(step.url, /\/callback\/oidc\//);
+    const victim = new TestBrowser();
+    const { url } = await victim.navigate(step.url, [APP]);
+    assert.equal(victim.cookie(t.endpoint, `a_session_${t.projectId}`), undefined);
+    assert.equal(failureOf(new URL(url)).type, 'user_unauthorized');
+  });
+
+  it('a forged or foreign state is refused with an error page', async () => {
+    const res = await new TestBrowser().request(`${t.endpoint}/account/sessions/oauth2/oidc/redirect?project=${t.projectId}&code=abc&state=${encodeURIComponent('{"success":"https://evil.example"}')}`);
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /general_argument_invalid/);
+  });
 });
