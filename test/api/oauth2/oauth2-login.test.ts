@@ -1,7 +1,7 @@
 import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account, ID, Project, Users } from 'node-appwrite';
-import { describeEachBackend, expectError, FakeClock, startServer, type TestServer } from '../../harness.ts';
+import { describeEachBackend, FakeClock, startServer, type TestServer } from '../../harness.ts';
 import { playLogin, startIdp, TestBrowser, type TestIdp } from './idp.ts';
 
 const APP = 'localhost:4100';
