@@ -20,11 +20,15 @@ export interface TestIdp {
   close(): Promise<void>;
 }
 
-/** Starts an OpenID Provider on a random port with one confidential client for these redirect URIs. */
-export async function startIdp(redirectUris: string[]): Promise<TestIdp> {
+/**
+ * Starts an OpenID Provider on a random port with one confidential client for these redirect URIs;
+ * `path` mounts it below a path (Keycloak's /realms/<name>), as the issuer's path.
+ */
+export async function startIdp(redirectUris: string[], opts: { path?: string } = {}): Promise<TestIdp> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const mount = opts.path ?? '';
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}${mount}`;
   const accounts = new Map<string, IdpAccount>();
   const clientId = 'tessera-test';
   const clientSecret = 'tessera-test-secret-0123456789abcdef';
@@ -46,7 +50,14 @@ export async function startIdp(redirectUris: string[]): Promise<TestIdp> {
     features: { devInteractions: { enabled: true } },
     ttl: { AccessToken: 3600, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 86400, Grant: 86400, Interaction: 600, Session: 86400 },
   });
-  server.on('request', provider.callback());
+  const handle = provider.callback();
+  server.on('request', (req: http.IncomingMessage & { originalUrl?: string }, res: http.ServerResponse) => {
+    if (mount && req.url?.startsWith(mount)) {
+      req.originalUrl = req.url;
+      req.url = req.url.slice(mount.length) || '/';
+    }
+    handle(req, res);
+  });
   return {
     issuer,
     wellKnown: `${issuer}/.well-known/openid-configuration`,
