@@ -4,7 +4,7 @@ import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { clientInfo, requestCookies, setSessionCookies } from '../http/cookies.ts';
 import { isOriginAllowed } from '../http/cors.ts';
-import { toAppwriteError } from '../http/errors.ts';
+import { handleError, toAppwriteError } from '../http/errors.ts';
 import { P, T } from '../schemas/params.ts';
 import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
 import { LoginFailure, type LoginOutcome } from '../sessions/oauth2-login.service.ts';
@@ -62,10 +62,12 @@ function redirect(reply: FastifyReply, location: string) {
 
 /** The browser side of OAuth2 logins: start, provider callback, and the return that signs in. */
 export function oauth2LoginRoutes(c: Pick<Container, 'oauth2Logins' | 'config'>) {
-  const serverHosts = [new URL(c.config.publicUrl).hostname.toLowerCase()];
   return async (app: FastifyInstance) => {
-    // Errors of these routes are pages, for a browser that navigated here.
+    const serverHosts = c.config ? [new URL(c.config.publicUrl).hostname.toLowerCase()] : [];
+    // Errors of these routes are pages for a browser that navigated here (it asks for HTML);
+    // other clients get the usual JSON error.
     app.setErrorHandler((err: FastifyError | AppwriteError, req, reply) => {
+      if (!String(req.headers.accept ?? '').includes('text/html')) return handleError(err, req, reply);
       const appErr = toAppwriteError(err);
       if (appErr.code >= 500) req.log.error({ err, reqId: req.id }, 'unhandled error');
       return sendErrorPage(reply, appErr);
