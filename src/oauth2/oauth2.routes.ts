@@ -109,7 +109,7 @@ export function oauth2ProviderRoutes(c: Pick<Container, 'oauth2Providers'>) {
 
     route(app, {
       method: 'PATCH',
-      url: '/project/oauth2/:provider',
+      url: '/project/oauth2/:providerId',
       meta: { scope: 'project.oauth2.write' },
       handler: async () => {
         throw argumentInvalid('provider', `Value must be one of (${PROVIDER_IDS.join(', ')})`);

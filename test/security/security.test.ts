@@ -4,6 +4,7 @@ import net from 'node:net';
 import { SignJWT } from 'jose';
 import { Account, Client, ID, Query, Users } from 'node-appwrite';
 import { buildApp } from '../../src/app.ts';
+import { PROVIDER_IDS } from '../../src/oauth2/providers.ts';
 import { describeEachBackend, expectError, FakeClock, startServer, type TestServer } from '../harness.ts';
 
 /**
@@ -149,6 +150,8 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       'keys.read': ['keys.write', 'users.read', 'users.write'],
       'keys.write': ['keys.read', 'users.read', 'users.write'],
       account: [...['users.read', 'users.write', 'sessions.read', 'sessions.write', 'platforms.read', 'platforms.write']],
+      'project.oauth2.read': ['project.oauth2.write', 'users.read', 'users.write'],
+      'project.oauth2.write': ['project.oauth2.read', 'users.read', 'users.write'],
     };
     for (const [scope, held] of Object.entries(scopeSets)) {
       lacking[scope] = (await t.container.keys.create({ projectId: 'default', id: ID.unique(), name: `lacks ${scope}`, scopes: held, expire: null })).secret!;
@@ -278,7 +281,9 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
   });
 
   describe('privilege: every route against every kind of caller', () => {
-    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none';
+    // `oauth2`: the OAuth2 start routes (sessions.write, but exempt from the signed-in refusal, as in Appwrite); `public`: their return.
+    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none'
+      | 'project.oauth2.read' | 'project.oauth2.write' | 'oauth2' | 'public';
     /** Appwrite's scope label for each route (Modules/Users/Http/**, app/controllers/api/account.php); `destructive`: no positive probe. */
     const ROUTES: { route: string; scope: Scope; body?: unknown; destructive?: boolean }[] = [
       { route: 'GET /v1/health/version', scope: 'none' },
@@ -349,6 +354,18 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       { route: 'DELETE /v1/account/sessions/:sessionId', scope: 'account' },
       { route: 'POST /v1/account/jwts', scope: 'account', body: {} },
       { route: 'POST /v1/account/jwt', scope: 'account', body: {} },
+      { route: 'GET /v1/project/oauth2', scope: 'project.oauth2.read' },
+      { route: 'GET /v1/project/oauth2/:providerId', scope: 'project.oauth2.read' },
+      ...[...PROVIDER_IDS, ':providerId'].map((id) => ({ route: `PATCH /v1/project/oauth2/${id}`, scope: 'project.oauth2.write' as Scope, body: { enabled: false } })),
+      { route: 'GET /v1/account/sessions/oauth2/:provider', scope: 'oauth2' },
+      { route: 'GET /v1/account/tokens/oauth2/:provider', scope: 'oauth2' },
+      { route: 'GET /v1/account/sessions/oauth2/:provider/redirect', scope: 'public' },
+      { route: 'GET /v1/account/sessions/oauth2/callback/:provider/:projectId', scope: 'none' },
+      { route: 'POST /v1/account/sessions/oauth2/callback/:provider/:projectId', scope: 'none' },
+      { route: 'GET /v1/account/identities', scope: 'account' },
+      { route: 'DELETE /v1/account/identities/:identityId', scope: 'account' },
+      { route: 'GET /v1/users/identities', scope: 'users.read' },
+      { route: 'DELETE /v1/users/identities/:identityId', scope: 'users.write' },
     ];
 
     const fill = (path: string, ids: Record<string, string>) => path.replace(/:(\w+)/g, (_, name: string) => ids[name]);
@@ -379,7 +396,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
         const json = body ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
         const attempt = (who: string, headers: Record<string, string>) => call(method, url, { headers, json }).then((r) => ({ who, r }));
         const attempts: Promise<{ who: string; r: Reply }>[] = [];
-        if (scope.startsWith('users.') || scope.startsWith('platforms.') || scope.startsWith('keys.')) {
+        if (scope.startsWith('users.') || scope.startsWith('platforms.') || scope.startsWith('keys.') || scope.startsWith('project.oauth2.')) {
           for (const [who, headers] of Object.entries(callers)) attempts.push(attempt(who, headers));
           attempts.push(attempt(`key lacking ${scope}`, { 'x-appwrite-key': lacking[scope] }));
         } else if (scope === 'account') {
@@ -387,7 +404,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
           // A key never holds `account`, not even one with every other scope; nor does a key next to a session act as that user.
           attempts.push(attempt('full key', { 'x-appwrite-key': t.apiKey }));
           attempts.push(attempt('key with a session', { 'x-appwrite-key': lacking.account, 'x-appwrite-session': alice.secret }));
-        } else if (scope === 'sessions.write') {
+        } else if (scope === 'sessions.write' || scope === 'oauth2') {
           attempts.push(attempt('key lacking sessions.write', { 'x-appwrite-key': lacking['sessions.write'] }));
         }
         for (const { who, r } of await Promise.all(attempts)) {
@@ -417,6 +434,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       const otherHalf: Record<string, string> = {
         'users.read': 'users.write', 'users.write': 'users.read', 'platforms.read': 'platforms.write', 'platforms.write': 'platforms.read',
         'keys.read': 'keys.write', 'keys.write': 'keys.read',
+        'project.oauth2.read': 'project.oauth2.write', 'project.oauth2.write': 'project.oauth2.read',
       };
       for (const { route, scope, destructive } of ROUTES) {
         if (destructive) continue;
@@ -426,7 +444,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
         const json = method === 'GET' || method === 'DELETE' ? undefined : {};
         const headers: Record<string, string> =
           scope === 'account' ? { 'x-appwrite-session': alice.secret }
-          : scope === 'sessions.write' || scope === 'global' || scope === 'none' ? {}
+          : scope === 'sessions.write' || scope === 'oauth2' || scope === 'public' || scope === 'global' || scope === 'none' ? {}
           : { 'x-appwrite-key': lacking[otherHalf[scope]] };
         const r = await call(method, url, { headers, json });
         assert.notEqual(r.type, 'general_unauthorized_scope', `${route}: ${r.text.slice(0, 200)}`);
