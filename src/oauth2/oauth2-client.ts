@@ -75,6 +75,7 @@ export class OAuth2Client {
       const execute = this.insecureAllowed(url) ? [oidc.allowInsecureRequests] : [];
       try {
         const configuration = await oidc.discovery(url, config.appId, { client_secret: secret }, auth, { execute, timeout: PROVIDER_TIMEOUT_S });
+        configuration.timeout = PROVIDER_TIMEOUT_S;
         if (adapter.oidc && configuration.serverMetadata().jwks_uri) oidc.enableNonRepudiationChecks(configuration);
         return configuration;
       } catch (err) {

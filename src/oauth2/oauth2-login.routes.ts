@@ -135,17 +135,19 @@ export function oauth2LoginRoutes(c: Pick<Container, 'oauth2Logins' | 'config'>)
         const allowed = redirectAllowed(project, serverHosts);
         if (!allowed(state.success)) throw new AppwriteError('project_invalid_success_url');
         if (state.failure && !allowed(state.failure)) throw new AppwriteError('project_invalid_failure_url');
+        const binding = requestCookies(req)[bindingCookie(project.id)] ?? '';
+        // The binding served this one return: the browser drops it whatever the outcome.
+        if (binding) reply.header('Set-Cookie', stringifySetCookie({ name: bindingCookie(project.id), value: '', path: BINDING_PATH, httpOnly: true, maxAge: 0 }));
         const caller = req.caller.user && req.caller.role === 'users' ? { user: req.caller.user, session: req.caller.viaJwt ? null : req.caller.session } : null;
         let outcome: LoginOutcome;
         try {
           outcome = await c.oauth2Logins.finish(project, state, {
             provider,
             params,
-            binding: requestCookies(req)[bindingCookie(project.id)] ?? '',
+            binding,
             callbackUrl: callbackUrl(req, provider, project.id),
             caller,
             client: clientInfo(req),
-            allowed,
           });
         } catch (err) {
           if (!(err instanceof LoginFailure)) throw err;

@@ -74,8 +74,6 @@ export interface ReturnInput {
   callbackUrl: string;
   caller: { user: UserRow; session: SessionRow | null } | null;
   client: ClientInfo;
-  /** The redirect targets must still be allowed when the browser comes back. */
-  allowed: (url: string) => boolean;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -48,9 +48,10 @@ describeEachBackend('OAuth2 login with an OpenID Provider', (backend) => {
 
   it('a new provider account signs up: a session cookie, a verified user, an oauth2 session and an identity', async () => {
     const login = account({ email: 'newcomer@example.com', email_verified: true, name: 'New Comer' });
-    const { url, session } = await signIn(login);
+    const { url, session, browser } = await signIn(login);
     assert.equal(url.toString(), SUCCESS);
     assert.ok(session, 'the session cookie is set');
+    assert.equal(browser.cookie(t.endpoint, `a_oauth2_${t.projectId}`), undefined, 'the state binding cookie is dropped');
     const me = await new Account(t.withSession(session!)).get();
     assert.equal(me.email, 'newcomer@example.com');
     assert.equal(me.emailVerification, true);
@@ -178,5 +179,34 @@ describeEachBackend('OAuth2 login with an OpenID Provider', (backend) => {
     const res = await new TestBrowser().request(`${t.endpoint}/account/sessions/oauth2/oidc/redirect?project=${t.projectId}&code=abc&state=${encodeURIComponent('{"success":"https://evil.example"}')}`);
     assert.equal(res.status, 400);
     assert.match(await res.text(), /general_argument_invalid/);
+  });
+
+  it('a new provider account past the project user limit is refused with user_count_exceeded; a known one still signs in', async () => {
+    const known = account({ email: 'known-before-limit@example.com', email_verified: true });
+    await signIn(known);
+    const users = await new Users(t.server()).list({ total: true });
+    await t.setAuths({ limit: users.total });
+    try {
+      const { url, session } = await signIn(account({ email: 'one-too-many@example.com', email_verified: true }));
+      assert.equal(session, undefined);
+      assert.equal(failureOf(url).type, 'user_count_exceeded');
+      assert.ok((await signIn(known)).session, 'an existing user is not counted again');
+    } finally {
+      await t.restoreSettings();
+    }
+  });
+
+  it('the callback takes form_post answers (POST) and passes every param on to the redirect route', async () => {
+    const res = await fetch(`${new URL(t.endpoint).origin}/v1/account/sessions/oauth2/callback/oidc/${t.projectId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ code: 'the-code', state: 'the-state', iss: 'https://idp.example' }).toString(),
+      redirect: 'manual',
+    });
+    assert.equal(res.status, 301);
+    const location = new URL(res.headers.get('location')!);
+    assert.equal(location.pathname, '/v1/account/sessions/oauth2/oidc/redirect');
+    assert.deepEqual(Object.fromEntries(location.searchParams), { code: 'the-code', state: 'the-state', iss: 'https://idp.example', project: t.projectId });
+    assert.match(res.headers.get('cache-control') ?? '', /no-store/);
   });
 });
