@@ -209,4 +209,21 @@ describeEachBackend('OAuth2 login with an OpenID Provider', (backend) => {
     assert.deepEqual(Object.fromEntries(location.searchParams), { code: 'the-code', state: 'the-state', iss: 'https://idp.example', project: t.projectId });
     assert.match(res.headers.get('cache-control') ?? '', /no-store/);
   });
+
+  it('a success URL whose platform was removed during the login is refused on return with an error page', async () => {
+    const platform = await t.container.platforms.create(t.projectId, 'unique()', { type: 'web', name: 'Shop', hostname: 'shop.example' });
+    const login = account({ email: 'platform-gone@example.com', email_verified: true });
+    const browser = new TestBrowser();
+    const start = startUrl('sessions', { success: 'https://shop.example/ok', failure: 'https://shop.example/no' });
+    let step = await browser.navigate(start, ['shop.example']);
+    await t.container.platforms.delete(t.projectId, platform.id);
+    for (let i = 0; i < 3 && step.res && /\/interaction\//.test(step.url); i++) {
+      const html = await step.res.text();
+      step = await browser.navigate(step.url, ['shop.example'], { form: html.includes('name="login"') ? { prompt: 'login', login, password: 'x' } : { prompt: 'consent' } });
+    }
+    assert.ok(step.res, `stopped at ${step.url}`);
+    assert.equal(step.res.status, 400);
+    assert.match(await step.res.text(), /project_invalid_success_url/);
+    assert.equal(browser.cookie(t.endpoint, `a_session_${t.projectId}`), undefined);
+  });
 });
