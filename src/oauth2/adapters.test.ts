@@ -46,6 +46,8 @@ describe('OAuth2 provider adapters', () => {
     assert.deepEqual(loginAdapter('keycloak')!.server(config('keycloak', { endpoint: 'https://kc.example', realmName: 'staff' })), {
       wellKnown: 'https://kc.example/realms/staff/.well-known/openid-configuration',
     });
+    assert.deepEqual(loginAdapter('linkedin')!.server(config('linkedin', {})), { wellKnown: 'https://www.linkedin.com/oauth/.well-known/openid-configuration' });
+    assert.equal(loginAdapter('linkedin')!.pkce, false);
   });
 
   it('oidc sends prompt and max_age as configured; scopes keep order and drop duplicates', () => {

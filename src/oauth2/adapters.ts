@@ -52,8 +52,8 @@ const setting = (config: ProviderConfig, name: string): string => str(config.set
 const withScheme = (host: string): string => (/^https?:\/\//i.test(host) ? host : `https://${host}`).replace(/\/+$/, '');
 
 /** An OIDC provider found by discovery at a URL built from its settings. */
-function discovered(wellKnown: (c: ProviderConfig) => string, authParams?: LoginAdapter['authParams']): LoginAdapter {
-  return { server: (c) => ({ wellKnown: wellKnown(c) }), scopes: ['openid', 'profile', 'email'], oidc: true, pkce: true, authParams, profile: oidcProfile };
+function discovered(wellKnown: (c: ProviderConfig) => string, authParams?: LoginAdapter['authParams'], pkce = true): LoginAdapter {
+  return { server: (c) => ({ wellKnown: wellKnown(c) }), scopes: ['openid', 'profile', 'email'], oidc: true, pkce, authParams, profile: oidcProfile };
 }
 
 /** GitHub: /user, and the primary (else any) verified address from /user/emails. */
@@ -110,6 +110,11 @@ const ADAPTERS: Record<string, LoginAdapter> = {
     const server = setting(c, 'authorizationServerId');
     return `${withScheme(setting(c, 'domain'))}/oauth2${server ? `/${encodeURIComponent(server)}` : ''}/.well-known/openid-configuration`;
   }),
+  // OpenID Connect providers at fixed addresses (Appwrite reads the same sub/email/email_verified claims).
+  // LinkedIn documents PKCE for native apps only, so a web client does not send it there.
+  linkedin: discovered(() => 'https://www.linkedin.com/oauth/.well-known/openid-configuration', undefined, false),
+  yahoo: discovered(() => 'https://api.login.yahoo.com/.well-known/openid-configuration'),
+  zoho: discovered(() => 'https://accounts.zoho.com/.well-known/openid-configuration'),
   github: {
     server: () => ({
       endpoints: { authorization: 'https://github.com/login/oauth/authorize', token: 'https://github.com/login/oauth/access_token', userinfo: 'https://api.github.com/user' },
