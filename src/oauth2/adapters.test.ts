@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { discordProfile, githubProfile, gitlabProfile, loginAdapter, mergeScopes, microsoftProfile, oidcClaims } from './adapters.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { appleClientSecret, appleProfile, discordProfile, githubProfile, gitlabProfile, loginAdapter, mergeScopes, microsoftProfile, oidcClaims } from './adapters.ts';
 import type { ProviderConfig } from './providers.ts';
 
 const config = (provider: string, settings: Record<string, unknown>): ProviderConfig => ({ provider, enabled: true, appId: 'id', secrets: {}, settings, updatedAt: 0 });
@@ -57,4 +59,28 @@ describe('OAuth2 provider adapters', () => {
     assert.equal(loginAdapter('dropbox'), undefined);
     assert.equal(loginAdapter('toString'), undefined);
   });
+
+  it("Apple's client secret is an ES256 JWT from the .p8 key: team as issuer, service id as subject, Apple as audience", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const p8File = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const apple: ProviderConfig = { provider: 'apple', enabled: true, appId: 'com.example.web', secrets: { p8File }, settings: { keyId: 'KEY123', teamId: 'TEAM456' }, updatedAt: 0 };
+    const jwt = await appleClientSecret(apple, Date.now());
+    assert.deepEqual(decodeProtectedHeader(jwt), { alg: 'ES256', kid: 'KEY123' });
+    const { payload } = await jwtVerify(jwt, publicKey, { issuer: 'TEAM456', subject: 'com.example.web', audience: 'https://appleid.apple.com' });
+    assert.equal(payload.exp! - payload.iat!, 3600);
+    await assert.rejects(appleClientSecret({ ...apple, secrets: { p8File: 'not a key' } }, Date.now()));
+  });
+
+  it("Apple's profile: id_token claims (email_verified may be a string), the name from the first login's user field", async () => {
+    const claims = { sub: '001.abc', email: 'x@privaterelay.appleid.com', email_verified: 'true' };
+    assert.deepEqual(await appleProfile(claims, async () => ({}), { user: JSON.stringify({ name: { firstName: 'Ada', lastName: 'Lovelace' } }) }), {
+      uid: '001.abc', email: 'x@privaterelay.appleid.com', verified: true, name: 'Ada Lovelace',
+    });
+    assert.equal((await appleProfile(claims, async () => ({}), { user: '{broken' })).name, '');
+    assert.equal(loginAdapter('apple')!.authParams!(apple0()).response_mode, 'form_post');
+  });
 });
+
+function apple0(): ProviderConfig {
+  return { provider: 'apple', enabled: true, appId: 'svc', secrets: {}, settings: {}, updatedAt: 0 };
+}

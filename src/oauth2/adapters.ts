@@ -1,3 +1,4 @@
+import { importPKCS8, SignJWT } from 'jose';
 import type { ProviderConfig } from './providers.ts';
 
 /** What a provider says about its account holder. */
@@ -26,8 +27,13 @@ export interface LoginAdapter {
   oidc: boolean;
   pkce: boolean;
   authParams?(config: ProviderConfig): Record<string, string>;
-  /** The profile from the userinfo endpoint's JSON (and further reads when the provider needs them). */
-  profile(userinfo: Record<string, unknown>, read: ResourceReader): Promise<ProviderProfile>;
+  /**
+   * The profile from the userinfo endpoint's JSON, or the id_token's claims when there is no userinfo
+   * endpoint (and further reads when the provider needs them); `params` are those the browser brought back.
+   */
+  profile(userinfo: Record<string, unknown>, read: ResourceReader, params?: Record<string, string>): Promise<ProviderProfile>;
+  /** A client secret made from the stored settings (Apple's signed JWT); default: the stored secret. */
+  clientSecret?(config: ProviderConfig, nowMs: number): Promise<string>;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
@@ -86,6 +92,35 @@ export async function microsoftProfile(user: Record<string, unknown>): Promise<P
   return { uid: str(user.id), email: str(user.mail) || str(user.userPrincipalName), verified: false, name: str(user.displayName) };
 }
 
+/**
+ * Apple's client secret: an ES256 JWT signed with the app's .p8 key, issued by the team for the
+ * service id (Apple accepts up to six months; one hour is plenty for the cached client).
+ */
+export async function appleClientSecret(config: ProviderConfig, nowMs: number): Promise<string> {
+  const key = await importPKCS8(config.secrets.p8File ?? '', 'ES256');
+  const now = Math.floor(nowMs / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: setting(config, 'keyId') })
+    .setIssuer(setting(config, 'teamId'))
+    .setSubject(config.appId)
+    .setAudience('https://appleid.apple.com')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(key);
+}
+
+/** Apple: the id_token's claims; the name arrives once, in the `user` form field of the first login. */
+export async function appleProfile(claims: Record<string, unknown>, _read: ResourceReader, params: Record<string, string> = {}): Promise<ProviderProfile> {
+  let name = '';
+  try {
+    const user = JSON.parse(params.user ?? '{}');
+    name = [str(user?.name?.firstName), str(user?.name?.lastName)].filter(Boolean).join(' ');
+  } catch {
+    /* no name given */
+  }
+  return { ...oidcClaims(claims), name };
+}
+
 const ADAPTERS: Record<string, LoginAdapter> = {
   oidc: {
     server: (c) => {
@@ -115,6 +150,16 @@ const ADAPTERS: Record<string, LoginAdapter> = {
   linkedin: discovered(() => 'https://www.linkedin.com/oauth/.well-known/openid-configuration', undefined, false),
   yahoo: discovered(() => 'https://api.login.yahoo.com/.well-known/openid-configuration'),
   zoho: discovered(() => 'https://accounts.zoho.com/.well-known/openid-configuration'),
+  apple: {
+    server: () => ({ wellKnown: 'https://appleid.apple.com/.well-known/openid-configuration' }),
+    scopes: ['openid', 'name', 'email'],
+    oidc: true,
+    pkce: false,
+    // Apple posts the answer back when name or email is asked for.
+    authParams: () => ({ response_mode: 'form_post' }),
+    profile: appleProfile,
+    clientSecret: appleClientSecret,
+  },
   github: {
     server: () => ({
       endpoints: { authorization: 'https://github.com/login/oauth/authorize', token: 'https://github.com/login/oauth/access_token', userinfo: 'https://api.github.com/user' },

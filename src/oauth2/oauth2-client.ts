@@ -67,7 +67,7 @@ export class OAuth2Client {
   }
 
   private async configure(config: ProviderConfig, adapter: LoginAdapter): Promise<oidc.Configuration> {
-    const secret = clientSecretOf(config);
+    const secret = await this.secretOf(config, adapter);
     const auth = oidc.ClientSecretPost(secret);
     const source = adapter.server(config);
     if ('wellKnown' in source) {
@@ -89,6 +89,15 @@ export class OAuth2Client {
     configuration.timeout = PROVIDER_TIMEOUT_S;
     if (urls.some((u) => this.insecureAllowed(u))) oidc.allowInsecureRequests(configuration);
     return configuration;
+  }
+
+  private async secretOf(config: ProviderConfig, adapter: LoginAdapter): Promise<string> {
+    if (!adapter.clientSecret) return clientSecretOf(config);
+    try {
+      return await adapter.clientSecret(config, this.clock.now());
+    } catch (err) {
+      throw new AppwriteError('project_provider_disabled', `The provider's key could not be used: ${describe(err)}`);
+    }
   }
 
   private checkedUrl(raw: string): URL {
@@ -142,7 +151,7 @@ export class OAuth2Client {
   }
 
   /** The account holder's profile: user info (subject checked against the id_token), mapped by the adapter. */
-  async profile(prepared: Prepared, accessToken: string, claims: Record<string, unknown> | undefined): Promise<ProviderProfile> {
+  async profile(prepared: Prepared, accessToken: string, claims: Record<string, unknown> | undefined, params: Record<string, string> = {}): Promise<ProviderProfile> {
     const { configuration, adapter } = prepared;
     const read = async (url: string) => {
       const res = await oidc.fetchProtectedResource(configuration, accessToken, new URL(url), 'GET');
@@ -154,10 +163,10 @@ export class OAuth2Client {
       if (adapter.oidc && endpoint) {
         const subject = typeof claims?.sub === 'string' ? claims.sub : oidc.skipSubjectCheck;
         const info = await oidc.fetchUserInfo(configuration, accessToken, subject);
-        return adapter.profile({ ...(claims ?? {}), ...info } as Record<string, unknown>, read);
+        return adapter.profile({ ...(claims ?? {}), ...info } as Record<string, unknown>, read, params);
       }
-      if (!endpoint) return adapter.profile(claims ?? {}, read);
-      return adapter.profile((await read(endpoint)) as Record<string, unknown>, read);
+      if (!endpoint) return adapter.profile(claims ?? {}, read, params);
+      return adapter.profile((await read(endpoint)) as Record<string, unknown>, read, params);
     } catch (err) {
       throw asProviderError(err);
     }

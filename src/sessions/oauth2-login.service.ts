@@ -172,7 +172,7 @@ export class OAuth2LoginService {
       if (!(err instanceof ExchangeFailure)) throw err;
       throw new AppwriteError('user_oauth2_provider_failure', `${name} couldn't complete sign-in (${err.message}). Please try again.`);
     }
-    const profile = await this.client.profile(prepared, exchanged.tokens.accessToken, exchanged.claims);
+    const profile = await this.client.profile(prepared, exchanged.tokens.accessToken, exchanged.claims, input.params);
     if (!profile.uid) throw new AppwriteError('user_missing_id');
     const login = { provider: input.provider, profile, tokens: exchanged.tokens };
     const { user, identity } = await this.accounts.resolve(project, login, input.caller?.user ?? null);
