@@ -26,6 +26,7 @@ import { HTTP_CHANNEL, httpChannel } from './events/channels/http.ts';
 import { OAuth2ProvidersService } from './oauth2/oauth2.service.ts';
 import { OAuth2Client } from './oauth2/oauth2-client.ts';
 import { IdentitiesService } from './identities/identities.service.ts';
+import { identityHoldsEmail } from './identities/identities.repository.ts';
 import { OAuth2Accounts } from './sessions/oauth2-accounts.ts';
 import { OAuth2LoginService } from './sessions/oauth2-login.service.ts';
 
@@ -126,7 +127,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   });
   const targets = new TargetsService(db, clock, random, events);
   const users = new UsersService(database, clock, random, sessions, tokens, jwt, targets, events);
-  const accounts = new AccountsService(clock, users, sessions);
+  const accounts = new AccountsService(clock, users, sessions, (projectId, email, exceptUserId) => identityHoldsEmail(db, projectId, email, exceptUserId));
   const rateLimits = new RateLimitsService(db, clock, config.abuseLimits);
   const logins = new LoginsService(database, clock, random, users, sessions, tokens, rateLimits, events);
   const maintenance = new MaintenanceService(db, clock, logger);

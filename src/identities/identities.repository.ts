@@ -52,3 +52,12 @@ export async function deleteIdentity(db: Executor, projectId: string, id: string
 export function listIdentities(db: Executor, projectId: string, query: ListQuery, search: string | undefined, total: boolean, userId?: string) {
   return runList<IdentityRow>(db, { table: 'identities', projectId, query, search, total, where: userId ? { user_id: userId } : undefined });
 }
+
+/**
+ * Whether an identity (of another user than `exceptUserId`) has this provider e-mail: such an e-mail
+ * cannot be taken by a sign-up or an e-mail change (Appwrite answers general_bad_request, so as not to
+ * tell which accounts exist).
+ */
+export async function identityHoldsEmail(db: Executor, projectId: string, email: string, exceptUserId?: string): Promise<boolean> {
+  return (await findIdentityByEmail(db, projectId, email, exceptUserId)) !== undefined;
+}

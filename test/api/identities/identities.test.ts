@@ -85,4 +85,17 @@ describeEachBackend('Identities (Account and Users APIs)', (backend) => {
     const created = await new Users(t.server()).create({ userId: ID.unique(), email: 'frank-id@example.com' });
     assert.ok(created.$id);
   });
+
+  it("an identity's provider e-mail cannot be taken by a sign-up or another user's e-mail change (general_bad_request)", async () => {
+    // The identity's user changes its own address: the provider e-mail is no longer the user's, only the identity's.
+    const grace = await signUp('grace-id@example.com');
+    await new Users(t.server()).updateEmail({ userId: grace.userId, email: 'grace-new@example.com' });
+    await expectError(new Account(t.guest()).create({ userId: ID.unique(), email: 'grace-id@example.com', password: 'a-long-password' }), 400, 'general_bad_request');
+    const other = await new Users(t.server()).create({ userId: ID.unique(), email: 'other-id@example.com', password: 'a-long-password' });
+    const session = (await new Users(t.server()).createSession({ userId: other.$id })).secret;
+    await expectError(new Account(t.withSession(session)).updateEmail({ email: 'grace-id@example.com', password: 'a-long-password' }), 400, 'general_bad_request');
+    assert.equal((await new Users(t.server()).get({ userId: other.$id })).email, 'other-id@example.com');
+    // Its own user may take it back.
+    await new Account(t.withSession(grace.session)).updateEmail({ email: 'grace-id@example.com', password: 'a-long-password' });
+  });
 });
