@@ -8,7 +8,7 @@ import { findProviderRow, listProviderRows, upsertProviderRow, type ProviderRow 
 /** What a PATCH /project/oauth2/{provider} sets; undefined keeps the stored value. */
 export interface ProviderUpdate {
   appId?: string;
-  /** The write-only values by param name (the secret param, Apple's key file). */
+  /** The write-only values by param name (the client secret; Apple's .p8 key). */
   secrets?: Record<string, string>;
   settings?: Record<string, unknown>;
   enabled?: boolean;
@@ -121,6 +121,5 @@ export function providerModel(config: ProviderConfig) {
   const spec = providerSpec(config.provider)!;
   const model: Record<string, unknown> = { $id: spec.id, enabled: config.enabled, [spec.idParam]: config.appId, [spec.secretParam]: '' };
   for (const extra of spec.extras) model[extra.name] = config.settings[extra.name];
-  for (const name of spec.secretExtras ?? []) model[name] = '';
   return model;
 }

@@ -21,8 +21,6 @@ export interface ProviderSpec {
   /** Param carrying the write-only secret (sealed). */
   secretParam: string;
   extras: ExtraParam[];
-  /** Extra write-only params (Apple's key file), sealed with the secret. */
-  secretExtras?: string[];
 }
 
 const basic = (id: string, name: string, idParam = 'clientId', secretParam = 'clientSecret', extras: ExtraParam[] = []): ProviderSpec => ({
@@ -97,7 +95,7 @@ export interface ProviderConfig {
   provider: string;
   enabled: boolean;
   appId: string;
-  /** The write-only values: `secret` (the client secret) and any secretExtras. */
+  /** The write-only values by param name (the client secret; Apple's .p8 key). */
   secrets: Record<string, string>;
   /** The readable extras by param name. */
   settings: Record<string, unknown>;

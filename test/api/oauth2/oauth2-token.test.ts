@@ -84,6 +84,10 @@ describeEachBackend('OAuth2 token flow and provider token refresh', (backend) =>
     assert.ok(Date.parse(after.expire) > Date.parse(before.expire));
     // The new access token is the one the IdP knows now: a second refresh works from the stored refresh token.
     assert.ok((await me.updateSession({ sessionId: 'current' })).providerAccessToken);
+    // An unreachable provider is its failure (424), not a server error; the session stays as it was.
+    await new Project(t.server()).updateOAuth2Oidc({ wellKnownURL: 'http://127.0.0.1:9/.well-known/openid-configuration' });
+    await expectError(me.updateSession({ sessionId: 'current' }), 424, 'user_oauth2_provider_error');
+    assert.ok((await me.getSession({ sessionId: 'current' })).providerRefreshToken);
   });
 
   it('provider tokens are sealed at rest in sessions and identities', async () => {
