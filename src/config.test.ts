@@ -94,4 +94,10 @@ describe('config from the environment', () => {
     assert.equal(loadConfig({ TESSERA_SESSION_CACHE_MB: '256' }).sessionCacheMb, 256);
     for (const bad of ['-1', '1.5', 'lots']) assert.throws(() => loadConfig({ TESSERA_SESSION_CACHE_MB: bad }), /TESSERA_SESSION_CACHE_MB/);
   });
+
+  it('OAuth2 providers need https unless TESSERA_OAUTH2_ALLOW_HTTP=true (loopback providers aside)', () => {
+    assert.equal(loadConfig({}).oauth2AllowHttp, false);
+    assert.equal(loadConfig({ TESSERA_OAUTH2_ALLOW_HTTP: 'true' }).oauth2AllowHttp, true);
+    assert.equal(loadConfig({ TESSERA_OAUTH2_ALLOW_HTTP: 'yes' }).oauth2AllowHttp, false);
+  });
 });
