@@ -123,4 +123,10 @@ describe('messaging settings', () => {
     assert.equal((loadConfig({ ...env, TESSERA_SMS_TWILIO_BASE_URL: 'http://127.0.0.1:8/' }).sms as { baseUrl: string }).baseUrl, 'http://127.0.0.1:8');
     assert.throws(() => loadConfig({ ...env, TESSERA_SMS_TWILIO_AUTH_TOKEN: '' }), /needs TESSERA_SMS_TWILIO_AUTH_TOKEN/);
   });
+
+  it('OAuth2 providers need https unless TESSERA_OAUTH2_ALLOW_HTTP=true (loopback providers aside)', () => {
+    assert.equal(loadConfig({}).oauth2AllowHttp, false);
+    assert.equal(loadConfig({ TESSERA_OAUTH2_ALLOW_HTTP: 'true' }).oauth2AllowHttp, true);
+    assert.equal(loadConfig({ TESSERA_OAUTH2_ALLOW_HTTP: 'yes' }).oauth2AllowHttp, false);
+  });
 });

@@ -42,6 +42,11 @@ export interface Config {
   sms: SmsProviderConfig | null;
   /** TESSERA_AUDIT_RETENTION_DAYS: audit log entries older than this are pruned (90). */
   auditRetentionDays: number;
+  /**
+   * TESSERA_OAUTH2_ALLOW_HTTP (false): let OAuth2 providers be reached over plain http. Loopback
+   * providers (127.0.0.1, ::1, localhost) always may; anything else needs https unless this is true.
+   */
+  oauth2AllowHttp: boolean;
 }
 
 /**
@@ -142,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpSender: parseSmtpSender(env.TESSERA_SMTP_SENDER),
     sms: parseSmsProvider(env),
     auditRetentionDays: parseRetentionDays(env.TESSERA_AUDIT_RETENTION_DAYS),
+    oauth2AllowHttp: (env.TESSERA_OAUTH2_ALLOW_HTTP || 'false').toLowerCase() === 'true',
   };
 }
 

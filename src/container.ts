@@ -43,6 +43,12 @@ import { smsProvider } from './messaging/sms.providers.ts';
 import { LocalAuthService } from './auth-local/auth-local.service.ts';
 import { subscribeSessionAlerts } from './policies/session-alerts.ts';
 import { AuditService } from './audit/audit.service.ts';
+import { OAuth2ProvidersService } from './oauth2/oauth2.service.ts';
+import { OAuth2Client } from './oauth2/oauth2-client.ts';
+import { IdentitiesService } from './identities/identities.service.ts';
+import { identityHoldsEmail } from './identities/identities.repository.ts';
+import { OAuth2Accounts } from './sessions/oauth2-accounts.ts';
+import { OAuth2LoginService } from './sessions/oauth2-login.service.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -95,6 +101,11 @@ export interface Container {
   authLocal: LocalAuthService;
   /** Security events recorded from domain events (account and users logs). */
   audit: AuditService;
+  /** Each project's OAuth2 provider settings (secrets sealed). */
+  oauth2Providers: OAuth2ProvidersService;
+  /** OAuth2/OIDC logins: start, return, token flow, provider token refresh. */
+  oauth2Logins: OAuth2LoginService;
+  identities: IdentitiesService;
   close(): Promise<void>;
 }
 
@@ -161,7 +172,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   });
   const targets = new TargetsService(db, clock, random, events);
   const users = new UsersService(database, clock, random, sessions, tokens, jwt, targets, events);
-  const accounts = new AccountsService(clock, users, sessions);
+  const accounts = new AccountsService(clock, users, sessions, (projectId, email, exceptUserId) => identityHoldsEmail(db, projectId, email, exceptUserId));
   const rateLimits = new RateLimitsService(db, clock, config.abuseLimits);
   const logins = new LoginsService(database, clock, random, users, sessions, tokens, rateLimits, events);
   const maintenance = new MaintenanceService(db, clock, logger);
@@ -191,6 +202,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const audit = new AuditService(db, clock, random, logger, config.auditRetentionDays);
   audit.subscribe(events);
   maintenance.addTask('auditLogs', (batch) => audit.pruneBatch(batch));
+  const oauth2Providers = new OAuth2ProvidersService(db, clock, sealer);
+  const identities = new IdentitiesService(db, events);
+  const oauth2Accounts = new OAuth2Accounts(database, clock, random, sealer, users, targets, events);
+  const oauth2Client = new OAuth2Client(clock, { allowHttp: config.oauth2AllowHttp });
+  const oauth2Logins = new OAuth2LoginService(database, clock, random, sealer, oauth2Providers, oauth2Client, oauth2Accounts, sessions, tokens);
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
@@ -199,6 +215,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     mfa, mfaChallenges, authLocal,
     secretLogins, confirmations,
     mockPhones, emailTemplates, smtp,
+    oauth2Providers, oauth2Logins, identities,
     async close() {
       maintenance.stop();
       await audit.flush();

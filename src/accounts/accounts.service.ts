@@ -9,11 +9,15 @@ import type { UsersService } from '../users/users.service.ts';
 import { hashColumns, storedPassword, type UserRow } from '../users/users.ts';
 
 /** The signed-in user's own account: sign-up and the changes that need the current password. Logins are in sessions/logins.service.ts. */
+/** Whether an identity of another user (than the one given) holds this provider e-mail. */
+export type IdentityEmailCheck = (projectId: string, email: string, exceptUserId?: string) => Promise<boolean>;
+
 export class AccountsService {
   constructor(
     private clock: Clock,
     private users: UsersService,
     private sessions: SessionsService,
+    private identityHoldsEmail: IdentityEmailCheck = async () => false,
   ) {}
 
   /** POST /account: a new user with email and password; no session. */
@@ -21,6 +25,7 @@ export class AccountsService {
     // Appwrite's strength policy is part of the `password` param validator, so it answers before the user limit.
     checkPasswordStrength(project.settings.auths, input.password);
     await this.users.assertUserLimit(project);
+    if (await this.identityHoldsEmail(project.id, input.email.toLowerCase())) throw new AppwriteError('general_bad_request');
     return this.users.create(project, { ...input, accessed: true, userLimit: project.settings.auths.limit });
   }
 
@@ -56,6 +61,7 @@ export class AccountsService {
     // Appwrite keys this on passwordUpdate alone: a cleared password (never 8+ chars) still guards the change.
     const hasPassword = user.password_update !== null;
     if (hasPassword && !(await this.matches(storedPassword(user), password))) throw new AppwriteError('user_invalid_credentials');
+    if (field === 'email' && (await this.identityHoldsEmail(project.id, value.toLowerCase(), user.id))) throw new AppwriteError('general_bad_request');
     const changes: Record<string, unknown> =
       field === 'email' ? { email: value.toLowerCase(), email_verification: 0 } : { phone: value, phone_verification: 0 };
     // The first password comes without policy checks and without a history entry, as in Appwrite.

@@ -7,6 +7,7 @@ import * as teams from './migrations/2026-12-08T03-00-teams.ts';
 import * as mfa from './migrations/2026-12-08T04-30-mfa.ts';
 import * as messaging from './migrations/2026-12-08T01-00-messaging.ts';
 import * as audit from './migrations/2026-12-08T04-00-audit.ts';
+import * as oauth2 from './migrations/2026-12-08T05-00-oauth2.ts';
 
 type Migration = { up(db: any, dialect: 'sqlite' | 'postgres'): Promise<void> };
 
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-08T04-30-mfa': mfa,
   '2026-12-08T01-00-messaging': messaging,
   '2026-12-08T04-00-audit': audit,
+  '2026-12-08T05-00-oauth2': oauth2,
 };
 
 export async function migrate(database: Database): Promise<string[]> {

@@ -156,6 +156,8 @@ export interface DB {
   targets: TargetsTable;
   rate_limits: RateLimitsTable;
   outbox: OutboxTable;
+  oauth2_providers: OAuth2ProvidersTable;
+  identities: IdentitiesTable;
   mfa_authenticators: MfaAuthenticatorsTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
   mfa_challenges: MfaChallengesTable;
@@ -311,4 +313,34 @@ export interface AuditLogsTable {
 // Declaration merging keeps this addition apart from the shared DB interface above.
 export interface DB {
   audit_logs: AuditLogsTable;
+}
+
+export interface OAuth2ProvidersTable {
+  project_id: string;
+  provider: string;
+  enabled: number;
+  app_id: string;
+  /** Sealed JSON of the write-only values (context `oauth2:<projectId>:<provider>`); '' for none. */
+  secret: string;
+  /** Plain JSON of the readable extras (endpoints, tenant, prompt, maxAge…). */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdentitiesTable {
+  seq: Generated<number>;
+  project_id: string;
+  id: string;
+  user_id: string;
+  provider: string;
+  provider_uid: string;
+  provider_email: string;
+  /** Sealed (context `provider-token:<projectId>:<userId>`); '' for none. */
+  provider_access_token: string;
+  provider_refresh_token: string;
+  provider_access_token_expiry: number | null;
+  search: string;
+  created_at: number;
+  updated_at: number;
 }

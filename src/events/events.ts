@@ -50,6 +50,7 @@ export interface EventParams {
   'users.[userId].create.mfa.recovery-codes': User;
   'users.[userId].update.mfa.recovery-codes': User;
   'users.[userId].challenges.[challengeId].create': { userId: string; challengeId: string };
+  'users.[userId].identities.[identityId].delete': { userId: string; identityId: string };
 }
 
 export type EventName = keyof EventParams;

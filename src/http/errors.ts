@@ -12,8 +12,12 @@ export function setRateHeaders(reply: { header(k: string, v: string): unknown },
   reply.header('X-RateLimit-Reset', String(v.reset));
 }
 
-/** Status codes whose message Appwrite shows; any other becomes 500 "Server Error" (general.php:1469-1490). */
-const PUBLIC_CODES = new Set([400, 401, 402, 403, 404, 405, 408, 409, 410, 412, 416, 422, 429, 451, 501, 503]);
+/**
+ * Status codes whose message Appwrite shows; any other becomes 500 "Server Error" (general.php:1469-1490).
+ * Tessera also shows 424 (an OAuth2 provider failed, e.g. a refresh while the IdP is down): Appwrite
+ * masks it as a 500, but the fault is the provider's, and a 500 here would read as a Tessera bug.
+ */
+const PUBLIC_CODES = new Set([400, 401, 402, 403, 404, 405, 408, 409, 410, 412, 416, 422, 424, 429, 451, 501, 503]);
 
 /** Every error response: the Appwrite error body, never cached (general.php:1526-1530). */
 export function sendError(reply: FastifyReply, err: AppwriteError) {

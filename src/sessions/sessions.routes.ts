@@ -9,6 +9,20 @@ import { clearSessionCookies, clientInfo, setSessionCookies } from '../http/cook
 import { wantsTotal } from '../http/queries.ts';
 import type { IssuedSession } from './sessions.service.ts';
 import { me } from '../http/caller.ts';
+import { OAUTH2_SECRET_PREFIX } from './oauth2-login.service.ts';
+import { openToken } from '../identities/identities.ts';
+import type { Sealer } from '../support/sealing.ts';
+import type { SessionRow } from './sessions.ts';
+
+/** A session as its owner and keys read it: the provider tokens opened (they are sealed at rest). */
+function readable(sealer: Sealer, s: SessionRow): SessionRow {
+  if (!s.provider_access_token && !s.provider_refresh_token) return s;
+  return {
+    ...s,
+    provider_access_token: openToken(sealer, s.project_id, s.user_id, s.provider_access_token),
+    provider_refresh_token: openToken(sealer, s.project_id, s.user_id, s.provider_refresh_token),
+  };
+}
 
 const urlIp = (limit: number) => [{ limit, period: 3600, key: 'url:{url},ip:{ip}' }];
 const tokenAbuse = [{ limit: 10, period: 3600, key: 'ip:{ip},userId:{param-userId}' }];
@@ -36,11 +50,12 @@ function ownSessionId(req: FastifyRequest): string | undefined {
 }
 
 /** 201 Session with cookies; the secret (cookie value) is in the body only for API-key callers. */
-function sendNewSession(req: FastifyRequest, reply: FastifyReply, issued: IssuedSession) {
+function sendNewSession(req: FastifyRequest, reply: FastifyReply, issued: IssuedSession, sealer?: Sealer) {
   const projectId = req.caller.project.id;
   setSessionCookies(req, reply, projectId, issued.secret, issued.session.expire);
   const secret = req.caller.role === 'keys' ? issued.secret : '';
-  return reply.code(201).send(sessionModel(issued.session, { current: true, secret }));
+  const session = sealer ? readable(sealer, issued.session) : issued.session;
+  return reply.code(201).send(sessionModel(session, { current: true, secret }));
 }
 
 /** `current` means the session authenticating this request. */
@@ -51,7 +66,7 @@ function sessionIdParam(req: FastifyRequest, id: string): string {
   return current;
 }
 
-export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions' | 'users'>) {
+export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions' | 'users' | 'oauth2Logins' | 'sealer'>) {
   return async (app: FastifyInstance) => {
     // --- Account: creating sessions (Appwrite's `session` group) ---
     await app.register(async (creating) => {
@@ -89,6 +104,10 @@ export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions'
           meta: { scope: 'sessions.write', abuse: tokenAbuse, abuseReset: url !== '/account/sessions/phone' },
           params: T.Object({ userId: P.customId(), secret: P.text(256, 1) }),
           handler: async (req, reply, input) => {
+            if (url === '/account/sessions/token' && input.secret.startsWith(OAUTH2_SECRET_PREFIX)) {
+              const issued = await c.oauth2Logins.createSessionFromToken(req.caller.project, input.userId, input.secret, clientInfo(req));
+              return sendNewSession(req, reply, issued, c.sealer);
+            }
             const client = { ...clientInfo(req), trusted: req.caller.role === 'keys' };
             const issued = await c.logins.createSessionFromToken(req.caller.project, input.userId, input.secret, client);
             return sendNewSession(req, reply, issued);
@@ -105,7 +124,7 @@ export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions'
       handler: async (req) => {
         const rows = await c.sessions.list(req.caller.project.id, me(req).id);
         const currentId = ownSessionId(req);
-        return listModel('sessions', rows.length, rows.map((s) => sessionModel(s, { current: s.id === currentId })));
+        return listModel('sessions', rows.length, rows.map((s) => sessionModel(readable(c.sealer, s), { current: s.id === currentId })));
       },
     });
 
@@ -128,7 +147,7 @@ export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions'
       handler: async (req) => {
         const id = sessionIdParam(req, req.params.sessionId);
         const s = await c.sessions.get(req.caller.project.id, me(req).id, id);
-        return sessionModel(s, { current: s.id === ownSessionId(req) });
+        return sessionModel(readable(c.sealer, s), { current: s.id === ownSessionId(req) });
       },
     });
 
@@ -139,8 +158,9 @@ export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions'
       path: SessionPath,
       handler: async (req) => {
         const id = sessionIdParam(req, req.params.sessionId);
-        const s = await c.sessions.extend(req.caller.project, me(req).id, id);
-        return sessionModel(s, { current: s.id === ownSessionId(req) });
+        // An OAuth2 session's provider tokens are refreshed too.
+        const s = await c.oauth2Logins.extendSession(req.caller.project, me(req).id, id);
+        return sessionModel(readable(c.sealer, s), { current: s.id === ownSessionId(req) });
       },
     });
 
@@ -167,7 +187,7 @@ export function sessionRoutes(c: Pick<Container, 'clock' | 'logins' | 'sessions'
       handler: async (req, _reply, input) => {
         const user = await c.users.get(req.caller.project.id, req.params.userId);
         const rows = await c.sessions.list(req.caller.project.id, user.id);
-        return listModel('sessions', wantsTotal(input.total) ? rows.length : 0, rows.map((s) => sessionModel(s, { current: false })));
+        return listModel('sessions', wantsTotal(input.total) ? rows.length : 0, rows.map((s) => sessionModel(readable(c.sealer, s), { current: false })));
       },
     });
 

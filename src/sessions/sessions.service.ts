@@ -1,4 +1,6 @@
+import type { Updateable } from 'kysely';
 import type { Database } from '../db/database.ts';
+import type { SessionsTable } from '../db/schema.ts';
 import { isForeignKeyViolation } from '../db/database.ts';
 import { changedRows, firstRow, insertedSeq, runStepsAsync, runStepsSync, type Steps } from '../db/steps.ts';
 import type { Clock, Random } from '../support/clock.ts';
@@ -174,9 +176,9 @@ export class SessionsService {
       secret_hash: hashSecret(secret),
       provider: input.provider,
       provider_uid: input.providerUid ?? '',
-      provider_access_token: '',
-      provider_refresh_token: '',
-      provider_access_token_expiry: null,
+      provider_access_token: input.providerAccessToken ?? '',
+      provider_refresh_token: input.providerRefreshToken ?? '',
+      provider_access_token_expiry: input.providerAccessTokenExpiry ?? null,
       ip: input.ip,
       user_agent: input.userAgent,
       country_code: '--',
@@ -248,12 +250,15 @@ export class SessionsService {
     });
   }
 
-  /** PATCH /account/sessions/{id}: the session lives another full duration from now. */
-  async extend(project: Project, userId: string, sessionId: string): Promise<SessionRow> {
+  /**
+   * PATCH /account/sessions/{id}: the session lives another full duration from now. `changes` are
+   * written with it (an OAuth2 session's refreshed provider tokens).
+   */
+  async extend(project: Project, userId: string, sessionId: string, changes: Updateable<SessionsTable> = {}): Promise<SessionRow> {
     await this.get(project.id, userId, sessionId);
     const now = this.clock.now();
     return this.bus.transaction(async (trx, emit) => {
-      const s = await updateSession(trx, project.id, sessionId, { expire: now + project.settings.auths.duration * 1000, updated_at: now });
+      const s = await updateSession(trx, project.id, sessionId, { ...changes, expire: now + project.settings.auths.duration * 1000, updated_at: now });
       if (!s) throw new AppwriteError('user_session_not_found');
       emit(event('users.[userId].sessions.[sessionId].update', project.id, { userId, sessionId }, s));
       return s;

@@ -10,6 +10,10 @@ export interface NewSession {
   provider: SessionProvider;
   providerUid?: string;
   factors: string[];
+  /** OAuth2 logins: the provider's tokens, already sealed (identities.ts tokenContext). */
+  providerAccessToken?: string;
+  providerRefreshToken?: string;
+  providerAccessTokenExpiry?: number | null;
   ip: string;
   userAgent: string;
 }

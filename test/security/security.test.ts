@@ -4,6 +4,7 @@ import net from 'node:net';
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { Account, Client, ID, Query, Users } from 'node-appwrite';
+import { PROVIDER_IDS } from '../../src/oauth2/providers.ts';
 import { buildApp } from '../../src/app.ts';
 import { KEY_SCOPES } from '../../src/keys/keys.ts';
 import { describeEachBackend, expectError, FakeClock, startServer, type TestServer } from '../harness.ts';
@@ -48,6 +49,8 @@ const KEY_ONLY_SCOPES = {
   'mocks.write': ['mocks.write'],
   'templates.read': ['templates.read'],
   'templates.write': ['templates.write'],
+  'project.oauth2.read': ['project.oauth2.read'],
+  'project.oauth2.write': ['project.oauth2.write'],
 } as const satisfies Record<string, readonly KeyScope[]>;
 
 /** Scopes a signed-in user holds (sessions and JWTs: Appwrite's `users` role) and a key may be granted. */
@@ -476,6 +479,19 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       { route: 'PATCH /v1/project/policies/session-duration', scope: 'policies.write', body: { duration: 60 } },
       { route: 'PATCH /v1/project/policies/mfa-factors', scope: 'policies.write', body: { totp: false } },
       { route: 'GET /v1/account/logs', scope: 'account' },
+      { route: 'GET /v1/project/oauth2', scope: 'project.oauth2.read' },
+      { route: 'GET /v1/project/oauth2/:providerId', scope: 'project.oauth2.read' },
+      ...[...PROVIDER_IDS, ':providerId'].map((id) => ({ route: `PATCH /v1/project/oauth2/${id}`, scope: 'project.oauth2.write' as Scope, body: { enabled: false } })),
+      // The OAuth2 start routes: sessions.write, open to signed-in callers too (they link an identity), as in Appwrite.
+      { route: 'GET /v1/account/sessions/oauth2/:provider', scope: 'sessions.write', signedIn: true },
+      { route: 'GET /v1/account/tokens/oauth2/:provider', scope: 'sessions.write', signedIn: true },
+      { route: 'GET /v1/account/sessions/oauth2/:provider/redirect', scope: 'public' },
+      { route: 'GET /v1/account/sessions/oauth2/callback/:provider/:projectId', scope: 'none' },
+      { route: 'POST /v1/account/sessions/oauth2/callback/:provider/:projectId', scope: 'none' },
+      { route: 'GET /v1/account/identities', scope: 'account' },
+      { route: 'DELETE /v1/account/identities/:identityId', scope: 'account' },
+      { route: 'GET /v1/users/identities', scope: 'users.read' },
+      { route: 'DELETE /v1/users/identities/:identityId', scope: 'users.write' },
       { route: 'GET /v1/users/:userId/logs', scope: 'users.read' },
       { route: 'PATCH /v1/project/policies/membership-privacy', scope: 'policies.write', body: { userEmail: true, userPhone: true } },
       { route: 'PATCH /v1/project/smtp', scope: 'project.write', body: { senderName: 'pwned', replyToEmail: 'attacker@example.com', enabled: false } },
@@ -551,7 +567,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       // would most like to change or delete; methodId: the sign-in method everyone uses.
       const targets = {
         userId: victim.id, sessionId: victim.sessionId, targetId: victim.targetId, platformId, keyId: 'default', ...victimTeam,
-        methodId: 'email-password', templateId: 'recovery', number: encodeURIComponent(MOCK_PHONE), type: 'totp', challengeId: 'vchallenge', policyId: 'session-limit',
+        methodId: 'email-password', templateId: 'recovery', number: encodeURIComponent(MOCK_PHONE), type: 'totp', challengeId: 'vchallenge', policyId: 'session-limit', providerId: 'oidc', provider: 'oidc', projectId: 'default', identityId: 'videntity',
       };
       let checked = 0;
       for (const { route, scope, body } of ROUTES) {
@@ -585,7 +601,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
         userId: 'nobody', sessionId: 'nosession', targetId: 'notarget', platformId: 'noplatform', keyId: 'nokey', teamId: 'noteam',
         membershipId: 'nomembership', methodId: 'nomethod', templateId: 'notemplate', number: encodeURIComponent('+15550009999'),
         // No real factor type: adding a TOTP authenticator to alice would change what later tests see.
-        type: 'notype', challengeId: 'nochallenge', policyId: 'nopolicy',
+        type: 'notype', challengeId: 'nochallenge', policyId: 'nopolicy', providerId: 'oidc', provider: 'oidc', projectId: 'default', identityId: 'noidentity',
       };
       let probed = 0;
       for (const { route, scope, destructive } of ROUTES) {
