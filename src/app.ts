@@ -16,6 +16,7 @@ import { healthRoutes } from './projects/health.routes.ts';
 import { platformRoutes } from './platforms/platforms.routes.ts';
 import { keyRoutes } from './keys/keys.routes.ts';
 import { clientErrorHandler } from './http/client-errors.ts';
+import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 
 /**
  * How long a client has to send its whole request, headers and body. Fastify's default is none, and
@@ -26,7 +27,7 @@ import { clientErrorHandler } from './http/client-errors.ts';
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Every route plugin, mounted under /v1 (tests read the routes' metadata from these). */
-export const API_ROUTES = [healthRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes];
+export const API_ROUTES = [healthRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, webhookRoutes];
 
 export interface AppOptions {
   /** How long a client has to send its whole request (tests shorten it); REQUEST_TIMEOUT_MS by default. */

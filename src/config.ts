@@ -31,6 +31,8 @@ export interface Config {
   sessionCacheMb: number;
   /** The outbox worker (TESSERA_OUTBOX_*): tests shorten these; defaults suit production. */
   outbox: OutboxConfig;
+  /** TESSERA_WEBHOOK_ALLOW_PRIVATE (false): true lets webhooks reach loopback, private and link-local addresses. */
+  webhookAllowPrivate: boolean;
 }
 
 export interface OutboxConfig {
@@ -118,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKeyFile: env.TESSERA_SECRET_KEY_FILE || null,
     outbox: parseOutboxConfig(env),
     sessionCacheMb,
+    webhookAllowPrivate: parseBoolean(env, 'TESSERA_WEBHOOK_ALLOW_PRIVATE'),
   };
 }
 
@@ -137,4 +140,11 @@ function parseOutboxConfig(env: NodeJS.ProcessEnv): OutboxConfig {
   };
   if (outbox.leaseMs <= outbox.timeoutMs) throw new Error('TESSERA_OUTBOX_LEASE_MS must be longer than TESSERA_OUTBOX_TIMEOUT_MS');
   return outbox;
+}
+
+function parseBoolean(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new Error(`${name} must be "true" or "false", not ${env[name]}`);
 }

@@ -23,6 +23,8 @@ import { RateLimitsService } from './rate-limits/rate-limits.service.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { OutboxService } from './events/outbox.service.ts';
 import { HTTP_CHANNEL, httpChannel } from './events/channels/http.ts';
+import type { WebhooksService } from './webhooks/webhooks.service.ts';
+import { registerWebhooks } from './webhooks/webhooks.setup.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -52,6 +54,8 @@ export interface Container {
   maintenance: MaintenanceService;
   /** Durable delivery of what must leave the process; main.ts starts its worker. */
   outbox: OutboxService;
+  /** Webhooks: CRUD, and (through the event bus and the outbox) their signed deliveries. */
+  webhooks: WebhooksService;
   close(): Promise<void>;
 }
 
@@ -122,10 +126,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const maintenance = new MaintenanceService(db, clock, logger);
   const outbox = new OutboxService(database, clock, random, sealer, logger, config.outbox);
   outbox.register(HTTP_CHANNEL, httpChannel());
+  const webhooks = registerWebhooks({ database, clock, random, sealer, events, relay, outbox, logger, allowPrivate: config.webhookAllowPrivate });
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
-    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox,
+    projects, keys, platforms, sessions, tokens, users, targets, accounts, logins, jwt, rateLimits, maintenance, outbox, webhooks,
     async close() {
       maintenance.stop();
       // Before the database closes: deliveries in flight record their outcome (bounded wait).

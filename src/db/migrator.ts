@@ -3,6 +3,7 @@ import type { Database } from './database.ts';
 import * as core from './migrations/2026-11-23T00-00-core.ts';
 import * as targets from './migrations/2026-11-24T00-00-targets.ts';
 import * as outbox from './migrations/2026-12-07T01-00-outbox.ts';
+import * as webhooks from './migrations/2026-12-08T06-00-webhooks.ts';
 
 type Migration = { up(db: any, dialect: 'sqlite' | 'postgres'): Promise<void> };
 
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-23T00-00-core': core,
   '2026-11-24T00-00-targets': targets,
   '2026-12-07T01-00-outbox': outbox,
+  '2026-12-08T06-00-webhooks': webhooks,
 };
 
 export async function migrate(database: Database): Promise<string[]> {

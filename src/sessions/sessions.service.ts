@@ -117,7 +117,7 @@ export class SessionsService {
     const eventsOf = (issued: IssuedSession) => [...(opts.preludeEvents ?? []), ...this.issuedEvents(project.id, issued)];
     const sync = this.database.sync;
     try {
-      if (sync?.idle() && !this.bus.needsTransaction(SESSION_CREATE)) {
+      if (sync?.idle() && !this.bus.needsTransaction(SESSION_CREATE, project.id)) {
         const issued = runStepsSync(sync, steps);
         await this.bus.committed(eventsOf(issued));
         return issued;
@@ -207,8 +207,9 @@ export class SessionsService {
 
   async delete(projectId: string, userId: string, sessionId: string): Promise<void> {
     await this.bus.transaction(async (trx, emit) => {
-      if (!(await deleteUserSession(trx, projectId, userId, sessionId))) throw new AppwriteError('user_session_not_found');
-      emit(event('users.[userId].sessions.[sessionId].delete', projectId, { userId, sessionId }));
+      const deleted = await deleteUserSession(trx, projectId, userId, sessionId);
+      if (!deleted) throw new AppwriteError('user_session_not_found');
+      emit(event('users.[userId].sessions.[sessionId].delete', projectId, { userId, sessionId }, deleted));
     });
   }
 
