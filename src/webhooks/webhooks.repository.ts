@@ -37,7 +37,8 @@ export async function deleteWebhook(db: Executor, projectId: string, id: string)
 
 /**
  * One failed attempt: counted in one statement (concurrent failures each count), the log replaced,
- * and the webhook disabled when the count reaches `maxAttempts`. Returns the row after the change.
+ * and the webhook disabled when the count reaches `maxAttempts`. Attempts that were in flight when it
+ * was disabled do not count. Returns the row after the change, or undefined when nothing changed.
  */
 export async function recordFailure(db: Executor, projectId: string, id: string, logs: string, maxAttempts: number, now: number): Promise<WebhookRow | undefined> {
   return db
@@ -50,6 +51,7 @@ export async function recordFailure(db: Executor, projectId: string, id: string,
     }))
     .where('project_id', '=', projectId)
     .where('id', '=', id)
+    .where('enabled', '=', 1)
     .returningAll()
     .executeTakeFirst();
 }
