@@ -126,7 +126,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const maintenance = new MaintenanceService(db, clock, logger);
   const outbox = new OutboxService(database, clock, random, sealer, logger, config.outbox);
   outbox.register(HTTP_CHANNEL, httpChannel());
-  const webhooks = registerWebhooks({ database, clock, random, sealer, events, relay, outbox, logger, allowPrivate: config.webhookAllowPrivate });
+  const webhooks = registerWebhooks({ database, clock, random, sealer, events, relay, outbox, logger, allowPrivate: config.webhookAllowPrivate, attemptTimeoutMs: config.outbox.timeoutMs });
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,

@@ -26,6 +26,8 @@ export interface WebhookDeliveryDeps {
   bus: EventBus;
   logger: Logger;
   allowPrivate: boolean;
+  /** The outbox's limit on one attempt: a receiver slower than this (less a margin) is a failed attempt. */
+  attemptTimeoutMs: number;
 }
 
 /** base64(HMAC-SHA1(key, url + body)): Appwrite's X-Appwrite-Webhook-Signature. */
@@ -56,7 +58,7 @@ export function webhookChannel(deps: WebhookDeliveryDeps): Deliver {
     const hook = toWebhook(row, deps.sealer);
     let answer: Answer;
     try {
-      answer = await post(hook, msg, m, deps.allowPrivate);
+      answer = await post(hook, msg, m, deps);
     } catch (err) {
       if (m.signal.aborted) throw m.signal.reason;
       const reason = clientError(err);
@@ -92,7 +94,11 @@ function clientError(err: unknown): string {
 /** Header values go out as bytes: UTF-8 (as Appwrite sends them), without line breaks. */
 const headerValue = (v: string) => Buffer.from(v.replace(/[\r\n\0]/g, ' '), 'utf8').toString('latin1');
 
-function post(hook: Webhook, msg: WebhookMessage, m: Delivery, allowPrivate: boolean): Promise<Answer> {
+/** Leaves the outbox time to record a timed-out attempt before it gives up on the delivery itself. */
+const deadlineOf = (attemptTimeoutMs: number) => Math.max(Math.floor(attemptTimeoutMs * 0.8), attemptTimeoutMs - 2_000);
+
+function post(hook: Webhook, msg: WebhookMessage, m: Delivery, deps: Pick<WebhookDeliveryDeps, 'allowPrivate' | 'attemptTimeoutMs'>): Promise<Answer> {
+  const allowPrivate = deps.allowPrivate;
   const url = new URL(hook.url);
   const host = hostOf(hook.url);
   // An IP literal is connected to without a lookup: checked here.
@@ -139,6 +145,9 @@ function post(hook: Webhook, msg: WebhookMessage, m: Delivery, allowPrivate: boo
       res.on('close', done);
       res.on('error', done);
     });
+    const deadline = deadlineOf(deps.attemptTimeoutMs);
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${deadline} ms`), { code: 'ETIMEDOUT' })), deadline);
+    req.on('close', () => clearTimeout(timer));
     req.on('error', reject);
     req.end(body);
   });

@@ -20,6 +20,7 @@ export interface WebhookDeps {
   outbox: OutboxService;
   logger: Logger;
   allowPrivate: boolean;
+  attemptTimeoutMs: number;
 }
 
 /** Wires webhooks into the container: the service, the event subscriber that enqueues, and the outbox channel that delivers. */
@@ -27,6 +28,6 @@ export function registerWebhooks(d: WebhookDeps): WebhooksService {
   const models = new WebhookModels();
   registerAuthModels(models);
   new WebhookDispatch(d.clock, d.outbox, d.relay, models, d.logger).subscribe(d.events);
-  d.outbox.register(WEBHOOK_CHANNEL, webhookChannel({ db: d.database.db, sealer: d.sealer, clock: d.clock, bus: d.events, logger: d.logger, allowPrivate: d.allowPrivate }));
+  d.outbox.register(WEBHOOK_CHANNEL, webhookChannel({ db: d.database.db, sealer: d.sealer, clock: d.clock, bus: d.events, logger: d.logger, allowPrivate: d.allowPrivate, attemptTimeoutMs: d.attemptTimeoutMs }));
   return new WebhooksService(d.database.db, d.clock, d.random, d.sealer, d.events, d.allowPrivate, models);
 }
