@@ -6,7 +6,7 @@ import { INTERNAL_EVENTS, type DomainEvent, type EventName } from '../events/eve
 import type { EventRelay } from '../events/relay.ts';
 import type { OutboxService } from '../events/outbox.service.ts';
 import { entityOf, expandEvent, resourceOf } from './webhook-events.ts';
-import type { WebhookModels } from './webhook-models.ts';
+import type { WebhookModels } from './webhook-payloads.ts';
 import { listEnabledWebhooks } from './webhooks.repository.ts';
 
 export const WEBHOOK_CHANNEL = 'webhook';

@@ -9,7 +9,7 @@ import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
 import { randomHex, resolveId } from '../support/ids.ts';
 import { publicUrlProblem } from './address-guard.ts';
 import { isValidEventPattern } from './webhook-events.ts';
-import type { WebhookModels } from './webhook-models.ts';
+import type { WebhookModels } from './webhook-payloads.ts';
 import { authPasswordContext, signingKeyContext, toWebhook, type Webhook, type WebhookInput, type WebhookRow } from './webhooks.ts';
 import { deleteWebhook, findWebhook, insertWebhook, listWebhooks, updateWebhook } from './webhooks.repository.ts';
 

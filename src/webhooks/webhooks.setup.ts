@@ -7,7 +7,7 @@ import type { EventRelay } from '../events/relay.ts';
 import type { OutboxService } from '../events/outbox.service.ts';
 import { WebhookDispatch, WEBHOOK_CHANNEL } from './webhook-dispatch.ts';
 import { webhookChannel } from './webhook-delivery.ts';
-import { registerAuthModels, WebhookModels } from './webhook-models.ts';
+import { registerAuthModels, WebhookModels } from './webhook-payloads.ts';
 import { WebhooksService } from './webhooks.service.ts';
 
 export interface WebhookDeps {
