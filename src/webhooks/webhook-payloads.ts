@@ -50,7 +50,7 @@ export function registerAuthModels(models: WebhookModels): void {
  * use for it, and a webhook may travel over plain HTTP. A delete's payload is the row as it was.
  */
 async function buildUser(trx: Executor, e: DomainEvent): Promise<object | null> {
-  if (isModel(e.payload)) return e.payload;
+  if (isModel(e.payload)) return 'password' in e.payload ? { ...e.payload, password: '' } : e.payload;
   const userId = params(e).userId;
   const given = e.payload as UserRow | undefined;
   const row = given?.id === userId ? given : await trx.selectFrom('users').selectAll().where('project_id', '=', e.projectId).where('id', '=', userId).executeTakeFirst();
