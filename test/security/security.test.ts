@@ -36,6 +36,7 @@ async function snapshot(t: TestServer) {
     platforms: byId(await db.selectFrom('platforms').selectAll().execute()),
     projects: byId(await db.selectFrom('projects').selectAll().execute()),
     keys: byId(await db.selectFrom('keys').select(['project_id', 'id', 'name', 'scopes', 'secret_hash', 'expire']).execute()),
+    webhooks: byId(await db.selectFrom('webhooks').selectAll().execute()),
     jwtSecret: await db.selectFrom('server_settings').selectAll().execute(),
   };
 }
@@ -148,6 +149,8 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       'sessions.write': ['users.read', 'users.write', 'sessions.read'],
       'keys.read': ['keys.write', 'users.read', 'users.write'],
       'keys.write': ['keys.read', 'users.read', 'users.write'],
+      'webhooks.read': ['webhooks.write', 'users.read', 'users.write'],
+      'webhooks.write': ['webhooks.read', 'users.read', 'users.write'],
       account: [...['users.read', 'users.write', 'sessions.read', 'sessions.write', 'platforms.read', 'platforms.write']],
     };
     for (const [scope, held] of Object.entries(scopeSets)) {
@@ -278,7 +281,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
   });
 
   describe('privilege: every route against every kind of caller', () => {
-    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'account' | 'sessions.write' | 'global' | 'none';
+    type Scope = 'users.read' | 'users.write' | 'platforms.read' | 'platforms.write' | 'keys.read' | 'keys.write' | 'webhooks.read' | 'webhooks.write' | 'account' | 'sessions.write' | 'global' | 'none';
     /** Appwrite's scope label for each route (Modules/Users/Http/**, app/controllers/api/account.php); `destructive`: no positive probe. */
     const ROUTES: { route: string; scope: Scope; body?: unknown; destructive?: boolean }[] = [
       { route: 'GET /v1/health/version', scope: 'none' },
@@ -327,6 +330,12 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       { route: 'POST /v1/project/keys', scope: 'keys.write', body: { keyId: 'evil', name: 'Evil', scopes: ['users.read'] } },
       { route: 'PUT /v1/project/keys/:keyId', scope: 'keys.write', body: { name: 'Evil', scopes: ['users.read', 'users.write', 'keys.read', 'keys.write'] } },
       { route: 'DELETE /v1/project/keys/:keyId', scope: 'keys.write' },
+      { route: 'GET /v1/webhooks', scope: 'webhooks.read' },
+      { route: 'GET /v1/webhooks/:webhookId', scope: 'webhooks.read' },
+      { route: 'POST /v1/webhooks', scope: 'webhooks.write', body: { webhookId: 'evil', url: 'https://93.184.215.14/hook', name: 'Evil', events: ['users.*'] } },
+      { route: 'PUT /v1/webhooks/:webhookId', scope: 'webhooks.write', body: { name: 'Evil', url: 'https://93.184.215.14/hook', events: ['users.*'] } },
+      { route: 'PATCH /v1/webhooks/:webhookId/secret', scope: 'webhooks.write', body: {} },
+      { route: 'DELETE /v1/webhooks/:webhookId', scope: 'webhooks.write' },
       { route: 'POST /v1/account', scope: 'sessions.write', body: { userId: 'intruder', email: 'intruder@example.com', password: PASSWORD } },
       { route: 'POST /v1/account/sessions', scope: 'sessions.write', body: { email: 'victim@example.com', password: PASSWORD } },
       { route: 'POST /v1/account/sessions/email', scope: 'sessions.write', body: { email: 'victim@example.com', password: PASSWORD } },
@@ -365,7 +374,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
     it("guests, sessions, JWTs and keys lacking the scope are refused every route outside their scope, and nothing changes", async () => {
       const before = await snapshot(t);
       // keyId: the full-scope default key, the one an attacker would most like to change or delete.
-      const ids = { userId: victim.id, sessionId: victim.sessionId, targetId: victim.targetId, platformId, keyId: 'default' };
+      const ids = { userId: victim.id, sessionId: victim.sessionId, targetId: victim.targetId, platformId, keyId: 'default', webhookId: 'nowebhook' };
       const callers: Record<string, Record<string, string>> = {
         guest: {},
         session: { 'x-appwrite-session': alice.secret },
@@ -379,7 +388,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
         const json = body ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
         const attempt = (who: string, headers: Record<string, string>) => call(method, url, { headers, json }).then((r) => ({ who, r }));
         const attempts: Promise<{ who: string; r: Reply }>[] = [];
-        if (scope.startsWith('users.') || scope.startsWith('platforms.') || scope.startsWith('keys.')) {
+        if (scope.startsWith('users.') || scope.startsWith('platforms.') || scope.startsWith('keys.') || scope.startsWith('webhooks.')) {
           for (const [who, headers] of Object.entries(callers)) attempts.push(attempt(who, headers));
           attempts.push(attempt(`key lacking ${scope}`, { 'x-appwrite-key': lacking[scope] }));
         } else if (scope === 'account') {
@@ -412,11 +421,11 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
     });
 
     it('the caller each route is meant for gets past the scope check (so the refusals above can fail)', async () => {
-      const nobody = { userId: 'nobody', sessionId: 'nosession', targetId: 'notarget', platformId: 'noplatform', keyId: 'nokey' };
+      const nobody = { userId: 'nobody', sessionId: 'nosession', targetId: 'notarget', platformId: 'noplatform', keyId: 'nokey', webhookId: 'nowebhook' };
       // A key holding the other half of the route's read/write pair: enough to pass, and nothing more.
       const otherHalf: Record<string, string> = {
         'users.read': 'users.write', 'users.write': 'users.read', 'platforms.read': 'platforms.write', 'platforms.write': 'platforms.read',
-        'keys.read': 'keys.write', 'keys.write': 'keys.read',
+        'keys.read': 'keys.write', 'keys.write': 'keys.read', 'webhooks.read': 'webhooks.write', 'webhooks.write': 'webhooks.read',
       };
       for (const { route, scope, destructive } of ROUTES) {
         if (destructive) continue;
