@@ -80,6 +80,30 @@ describeEachBackend('webhooks across server processes', (backend) => {
     }
   });
 
+  it('two processes draining one PostgreSQL outbox at once keep each user\'s events in commit order', { skip: backend !== 'postgres' && 'PostgreSQL only' }, async () => {
+    const t = await startServer(backend, { env: { TESSERA_WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    const peer = await startPeer(t);
+    try {
+      const hook = await new Webhooks(t.server()).create({ webhookId: 'ordered', url: receiver.url, name: 'ordered', events: ['users.*'] });
+      const users = new Users(t.server());
+      for (const id of ['o1', 'o2', 'o3']) await users.create({ userId: id });
+      for (let i = 1; i <= 5; i++) for (const id of ['o1', 'o2', 'o3']) await users.updateName({ userId: id, name: `${id}-${i}` });
+      receiver.answerDelayMs = 10;
+      await Promise.all([t.container.outbox.drain(), peer.container.outbox.drain(), t.container.outbox.drain(), peer.container.outbox.drain()]);
+      const got = seen(receiver, hook.$id, hook.secret, { accepted: true });
+      assert.equal(got.length, 18);
+      for (const id of ['o1', 'o2', 'o3']) {
+        const names = got.filter((d) => d.payload.$id === id).map((d) => d.payload.name);
+        assert.deepEqual(names, ['', `${id}-1`, `${id}-2`, `${id}-3`, `${id}-4`, `${id}-5`], `${id} in commit order`);
+      }
+      for (const d of got) assert.equal(receiver.accepted.get(d.messageId), 1);
+    } finally {
+      receiver.answerDelayMs = 0;
+      await peer.close();
+      await t.close();
+    }
+  });
+
   it('another process drops its cached webhook list when one is created, so its next event goes out', { skip: backend !== 'postgres' && 'PostgreSQL only' }, async () => {
     const t = await startServer(backend, { env: { TESSERA_WEBHOOK_ALLOW_PRIVATE: 'true' } });
     const peer = await startPeer(t);
