@@ -32,6 +32,7 @@ import { auditRoutes } from './audit/audit.routes.ts';
 import { oauth2ProviderRoutes } from './oauth2/oauth2.routes.ts';
 import { oauth2LoginRoutes } from './oauth2/oauth2-login.routes.ts';
 import { identityRoutes } from './identities/identities.routes.ts';
+import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 
 /**
  * How long a client has to send its whole request, headers and body. Fastify's default is none, and
@@ -42,7 +43,7 @@ import { identityRoutes } from './identities/identities.routes.ts';
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Every route plugin, mounted under /v1 (tests read the routes' metadata from these). */
-export const API_ROUTES = [healthRoutes, projectRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, teamRoutes, membershipRoutes, membershipPrivacyRoutes, mfaRoutes, avatarRoutes, secretLoginRoutes, confirmationRoutes, messagingRoutes, jwtRoutes, authLocalRoutes, policyRoutes, auditRoutes, oauth2ProviderRoutes, oauth2LoginRoutes, identityRoutes];
+export const API_ROUTES = [healthRoutes, projectRoutes, accountRoutes, sessionRoutes, tokenRoutes, userRoutes, targetRoutes, platformRoutes, keyRoutes, teamRoutes, membershipRoutes, membershipPrivacyRoutes, mfaRoutes, avatarRoutes, secretLoginRoutes, confirmationRoutes, messagingRoutes, jwtRoutes, authLocalRoutes, policyRoutes, auditRoutes, oauth2ProviderRoutes, oauth2LoginRoutes, identityRoutes, webhookRoutes];
 
 export interface AppOptions {
   /** How long a client has to send its whole request (tests shorten it); REQUEST_TIMEOUT_MS by default. */

@@ -129,4 +129,11 @@ describe('messaging settings', () => {
     assert.equal(loadConfig({ TESSERA_OAUTH2_ALLOW_HTTP: 'true' }).oauth2AllowHttp, true);
     assert.equal(loadConfig({ TESSERA_OAUTH2_ALLOW_HTTP: 'yes' }).oauth2AllowHttp, false);
   });
+
+  it('webhooks may reach private addresses only with TESSERA_WEBHOOK_ALLOW_PRIVATE=true', () => {
+    assert.equal(loadConfig({}).webhookAllowPrivate, false);
+    assert.equal(loadConfig({ TESSERA_WEBHOOK_ALLOW_PRIVATE: 'true' }).webhookAllowPrivate, true);
+    assert.equal(loadConfig({ TESSERA_WEBHOOK_ALLOW_PRIVATE: 'false' }).webhookAllowPrivate, false);
+    assert.throws(() => loadConfig({ TESSERA_WEBHOOK_ALLOW_PRIVATE: 'yes' }), /TESSERA_WEBHOOK_ALLOW_PRIVATE/);
+  });
 });

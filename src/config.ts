@@ -47,6 +47,8 @@ export interface Config {
    * providers (127.0.0.1, ::1, localhost) always may; anything else needs https unless this is true.
    */
   oauth2AllowHttp: boolean;
+  /** TESSERA_WEBHOOK_ALLOW_PRIVATE (false): true lets webhooks reach loopback, private and link-local addresses. */
+  webhookAllowPrivate: boolean;
 }
 
 /**
@@ -148,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sms: parseSmsProvider(env),
     auditRetentionDays: parseRetentionDays(env.TESSERA_AUDIT_RETENTION_DAYS),
     oauth2AllowHttp: (env.TESSERA_OAUTH2_ALLOW_HTTP || 'false').toLowerCase() === 'true',
+    webhookAllowPrivate: parseBoolean(env, 'TESSERA_WEBHOOK_ALLOW_PRIVATE'),
   };
 }
 
@@ -207,4 +210,11 @@ function parseOutboxConfig(env: NodeJS.ProcessEnv): OutboxConfig {
   };
   if (outbox.leaseMs <= outbox.timeoutMs) throw new Error('TESSERA_OUTBOX_LEASE_MS must be longer than TESSERA_OUTBOX_TIMEOUT_MS');
   return outbox;
+}
+
+function parseBoolean(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new Error(`${name} must be "true" or "false", not ${env[name]}`);
 }

@@ -49,6 +49,8 @@ import { IdentitiesService } from './identities/identities.service.ts';
 import { identityHoldsEmail } from './identities/identities.repository.ts';
 import { OAuth2Accounts } from './sessions/oauth2-accounts.ts';
 import { OAuth2LoginService } from './sessions/oauth2-login.service.ts';
+import type { WebhooksService } from './webhooks/webhooks.service.ts';
+import { registerWebhooks } from './webhooks/webhooks.setup.ts';
 
 /** The one composition root: everything the app uses is built here and passed down. */
 export interface Container {
@@ -106,6 +108,8 @@ export interface Container {
   /** OAuth2/OIDC logins: start, return, token flow, provider token refresh. */
   oauth2Logins: OAuth2LoginService;
   identities: IdentitiesService;
+  /** Webhooks: CRUD, and (through the event bus and the outbox) their signed deliveries. */
+  webhooks: WebhooksService;
   close(): Promise<void>;
 }
 
@@ -207,6 +211,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const oauth2Accounts = new OAuth2Accounts(database, clock, random, sealer, users, targets, events);
   const oauth2Client = new OAuth2Client(clock, { allowHttp: config.oauth2AllowHttp });
   const oauth2Logins = new OAuth2LoginService(database, clock, random, sealer, oauth2Providers, oauth2Client, oauth2Accounts, sessions, tokens);
+  const webhooks = registerWebhooks({ database, clock, random, sealer, events, relay, outbox, logger, allowPrivate: config.webhookAllowPrivate, attemptTimeoutMs: config.outbox.timeoutMs });
 
   return {
     config, logger, database, db, clock, random, sealer, relay, events,
@@ -216,6 +221,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     secretLogins, confirmations,
     mockPhones, emailTemplates, smtp,
     oauth2Providers, oauth2Logins, identities,
+    webhooks,
     async close() {
       maintenance.stop();
       await audit.flush();

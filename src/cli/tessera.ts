@@ -9,6 +9,9 @@ import { keysDelete } from './keys-delete.ts';
 import { platformsCreate, type PlatformsCreateOptions } from './platforms-create.ts';
 import { AppwriteError } from '../errors/errors.ts';
 import { jwtRotate } from './jwt-rotate.ts';
+import { webhooksCreate, type WebhooksCreateOptions } from './webhooks-create.ts';
+import { webhooksList } from './webhooks-list.ts';
+import { webhooksDelete } from './webhooks-delete.ts';
 
 /** Opens the configured database (running migrations), runs one command, closes it. */
 async function withContainer<T>(fn: (c: Container) => Promise<T>): Promise<void> {
@@ -75,5 +78,30 @@ jwt
   .command('rotate')
   .description('add a new signing key; the previous one keeps verifying until its tokens have expired')
   .action(() => withContainer((c) => jwtRotate(c)));
+const webhooks = program.command('webhooks').description('manage webhooks (signed POSTs of a project\'s events)');
+webhooks
+  .command('create')
+  .requiredOption('--project <id>', 'project id')
+  .requiredOption('--name <name>', 'webhook name')
+  .requiredOption('--url <url>', 'receiver URL (http or https; public unless TESSERA_WEBHOOK_ALLOW_PRIVATE=true)')
+  .requiredOption('--events <events>', "comma-separated Appwrite event patterns, e.g. 'users.*.create,users.*.verification.*.create'")
+  .option('--id <id>', 'webhook id (default: generated)')
+  .option('--secret <secret>', 'signing secret, 8-256 chars (default: 128 random hex chars)')
+  .option('--auth-username <name>', 'HTTP basic auth user')
+  .option('--auth-password <password>', 'HTTP basic auth password')
+  .option('--no-tls', "don't verify the receiver's TLS certificate")
+  .option('--disabled', 'create it disabled')
+  .action((o: WebhooksCreateOptions) => withContainer((c) => webhooksCreate(c, o)));
+webhooks
+  .command('list')
+  .description("list a project's webhooks with their failure counts and last failure (signing secrets are not shown)")
+  .requiredOption('--project <id>', 'project id')
+  .action((o: { project: string }) => withContainer((c) => webhooksList(c, o)));
+webhooks
+  .command('delete')
+  .description('delete a webhook: its pending deliveries are dropped')
+  .requiredOption('--project <id>', 'project id')
+  .requiredOption('--id <id>', 'webhook id')
+  .action((o: { project: string; id: string }) => withContainer((c) => webhooksDelete(c, o)));
 
 await program.parseAsync(process.argv);

@@ -5,10 +5,10 @@ import { AppwriteError } from '../errors/errors.ts';
 
 const TOTAL_CAP = 5000;
 /** How Appwrite names each listed item in its cursor-not-found message. */
-const ITEM_NAME: Record<ListOptions['table'], string> = { users: 'User', sessions: 'Session', keys: 'Key', platforms: 'Platform', targets: 'Target', teams_listed: 'Team', memberships: 'Membership', identities: 'Identity' };
+const ITEM_NAME: Record<ListOptions['table'], string> = { users: 'User', sessions: 'Session', keys: 'Key', platforms: 'Platform', targets: 'Target', teams_listed: 'Team', memberships: 'Membership', identities: 'Identity', webhooks: 'Webhook' };
 
 export interface ListOptions {
-  table: 'users' | 'sessions' | 'keys' | 'platforms' | 'targets' | 'teams_listed' | 'memberships' | 'identities';
+  table: 'users' | 'sessions' | 'keys' | 'platforms' | 'targets' | 'teams_listed' | 'memberships' | 'identities' | 'webhooks';
   projectId: string;
   query: ListQuery;
   /** Free-text `search` param, matched word by word against the table's `search` column. */

@@ -8,6 +8,7 @@ import * as mfa from './migrations/2026-12-08T04-30-mfa.ts';
 import * as messaging from './migrations/2026-12-08T01-00-messaging.ts';
 import * as audit from './migrations/2026-12-08T04-00-audit.ts';
 import * as oauth2 from './migrations/2026-12-08T05-00-oauth2.ts';
+import * as webhooks from './migrations/2026-12-08T06-00-webhooks.ts';
 
 type Migration = { up(db: any, dialect: 'sqlite' | 'postgres'): Promise<void> };
 
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-08T01-00-messaging': messaging,
   '2026-12-08T04-00-audit': audit,
   '2026-12-08T05-00-oauth2': oauth2,
+  '2026-12-08T06-00-webhooks': webhooks,
 };
 
 export async function migrate(database: Database): Promise<string[]> {

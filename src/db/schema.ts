@@ -143,6 +143,8 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: number;
   updated_at: number;
+  /** Messages sharing a key are delivered one at a time, in seq order (webhooks: one webhook and entity). */
+  order_key: string | null;
 }
 
 export interface DB {
@@ -156,6 +158,7 @@ export interface DB {
   targets: TargetsTable;
   rate_limits: RateLimitsTable;
   outbox: OutboxTable;
+  webhooks: WebhooksTable;
   oauth2_providers: OAuth2ProvidersTable;
   identities: IdentitiesTable;
   mfa_authenticators: MfaAuthenticatorsTable;
@@ -341,6 +344,30 @@ export interface IdentitiesTable {
   provider_refresh_token: string;
   provider_access_token_expiry: number | null;
   search: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhooksTable {
+  seq: Generated<number>;
+  project_id: string;
+  id: string;
+  name: string;
+  url: string;
+  /** JSON array of event patterns. */
+  events: string;
+  /** 1: verify the receiver's TLS certificate. */
+  tls: number;
+  auth_username: string;
+  /** Sealed (context `webhook-auth:<project>:<id>`); '' for none. */
+  auth_password: string;
+  /** Sealed (context `webhook-key:<project>:<id>`). */
+  signing_key: string;
+  enabled: number;
+  /** The last failure, as Appwrite words it. */
+  logs: string;
+  /** Consecutive failed delivery attempts. */
+  attempts: number;
   created_at: number;
   updated_at: number;
 }

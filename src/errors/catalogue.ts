@@ -133,6 +133,8 @@ export const ERROR_CATALOGUE = {
   user_target_already_exists: [409, "A target with the same ID already exists."],
   user_target_not_found: [404, "The target could not be found."],
   user_unauthorized: [401, "The current user is not authorized to perform the requested action."],
+  webhook_already_exists: [409, "Webhook with the same ID already exists. Try again with a different ID."],
+  webhook_not_found: [404, "Webhook with the requested ID could not be found."],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorType = keyof typeof ERROR_CATALOGUE;

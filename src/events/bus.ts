@@ -11,8 +11,8 @@ type Local = (e: DomainEvent) => void;
 interface Subscription<F> {
   names: ReadonlySet<EventName> | null;
   fn: F;
-  /** Which projects the subscriber acts for (absent: all); lets other projects keep SQLite's synchronous path. */
-  appliesTo?: (projectId: string) => boolean;
+  /** For needsTransaction with a project: whether this subscriber would write for it (false lets a hot path skip the transaction). */
+  relevant?: (name: EventName, projectId: string) => boolean;
 }
 
 const wants = (s: Subscription<unknown>, name: EventName) => s.names === null || s.names.has(name);
@@ -45,9 +45,12 @@ export class EventBus {
     });
   }
 
-  /** Runs inside the writing transaction; a failure rolls the change back. */
-  onTransaction(names: Names, fn: InTransaction, appliesTo?: (projectId: string) => boolean): void {
-    this.inTransaction.push({ ...subscription(names, fn), appliesTo });
+  /**
+   * Runs inside the writing transaction; a failure rolls the change back. `relevant` answers, without
+   * waiting, whether the subscriber may write for an event of a project (true when unsure).
+   */
+  onTransaction(names: Names, fn: InTransaction, relevant?: (name: EventName, projectId: string) => boolean): void {
+    this.inTransaction.push({ ...subscription(names, fn), relevant });
   }
 
   /** Runs after commit in every process sharing the database (caches); sees names and ids only. */
@@ -65,9 +68,9 @@ export class EventBus {
     this.resets.push(fn);
   }
 
-  /** Whether some subscriber must write inside the transaction that causes this event (in this project, when given). */
+  /** Whether some subscriber must write inside the transaction that causes this event (of this project, when given). */
   needsTransaction(name: EventName, projectId?: string): boolean {
-    return this.inTransaction.some((s) => wants(s, name) && (projectId === undefined || !s.appliesTo || s.appliesTo(projectId)));
+    return this.inTransaction.some((s) => wants(s, name) && (projectId === undefined || !s.relevant || s.relevant(name, projectId)));
   }
 
   /** Runs `fn` in a transaction with an `emit` for its events; they are published only if it commits. */

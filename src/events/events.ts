@@ -40,6 +40,9 @@ export interface EventParams {
   'platforms.[platformId].create': { platformId: string };
   'platforms.[platformId].update': { platformId: string };
   'platforms.[platformId].delete': { platformId: string };
+  'webhooks.[webhookId].create': { webhookId: string };
+  'webhooks.[webhookId].update': { webhookId: string };
+  'webhooks.[webhookId].delete': { webhookId: string };
   /** Tessera's own: any change to a project's row or settings (policies, auth methods, SMTP…). */
   'projects.[projectId].update': { projectId: string };
   /** Tessera's own: an imported hash became argon2id at login (the cached row holds the old one). */

@@ -44,6 +44,19 @@ export async function claimDue(db: Executor, dialect: Dialect, req: ClaimRequest
     .where('status', '=', 'pending')
     .where('due_at', '<=', req.now)
     .where('channel', 'in', req.channels)
+    // Only the first pending message of an ordered sequence: a later one waits while an earlier one
+    // is pending (waiting for a retry or being delivered).
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('outbox as earlier')
+            .select('earlier.seq')
+            .whereRef('earlier.order_key', '=', 'outbox.order_key')
+            .whereRef('earlier.seq', '<', 'outbox.seq')
+            .where('earlier.status', '=', 'pending'),
+        ),
+      ),
+    )
     .orderBy('due_at')
     .limit(sql.lit(Math.trunc(req.limit)));
   return db

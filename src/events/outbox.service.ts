@@ -105,6 +105,7 @@ export class OutboxService {
       last_error: null,
       created_at: now,
       updated_at: now,
+      order_key: msg.orderKey ?? null,
     };
   }
 

@@ -12,6 +12,8 @@ export interface OutboxMessage {
   secret?: boolean;
   /** A second enqueue with the same key (per project) is a no-op while the first is pending, and for a day after delivery. */
   dedupeKey?: string;
+  /** Messages with the same key are delivered one at a time, in the order they were written (a later one waits while an earlier one is pending). */
+  orderKey?: string;
 }
 
 /** One delivery attempt, as a channel sees it. */

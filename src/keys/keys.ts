@@ -19,6 +19,7 @@ export const KEY_SCOPES = [
   'project.read', 'project.write', 'keys.read', 'keys.write', 'platforms.read', 'platforms.write',
   'policies.read', 'policies.write', 'project.policies.read', 'project.policies.write',
   'mocks.read', 'mocks.write', 'templates.read', 'templates.write', 'project.oauth2.read', 'project.oauth2.write',
+  'webhooks.read', 'webhooks.write',
 ] as const;
 
 /** Unique scopes, each one a project key may hold (400 general_argument_invalid otherwise). */

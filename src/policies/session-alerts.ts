@@ -31,7 +31,7 @@ export interface SessionAlertDeps {
  */
 export function subscribeSessionAlerts(bus: EventBus, deps: SessionAlertDeps): void {
   // A project not in the cache might have alerts on: the transaction then decides.
-  const alertsOn = (projectId: string) => deps.projects.peek(projectId)?.settings.auths.sessionAlerts ?? true;
+  const alertsOn = (_name: string, projectId: string) => deps.projects.peek(projectId)?.settings.auths.sessionAlerts ?? true;
   bus.onTransaction([SESSION_CREATE], (trx, e) => queueAlert(trx, e, deps), alertsOn);
   bus.onCommit([SESSION_CREATE], (e) => {
     if (deps.projects.peek(e.projectId)?.settings.auths.sessionAlerts) deps.messaging.sendSoon();

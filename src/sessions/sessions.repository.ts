@@ -70,14 +70,9 @@ export async function newestUserSession(db: Executor, projectId: string, userId:
     .executeTakeFirst();
 }
 
-export async function deleteUserSession(db: Executor, projectId: string, userId: string, id: string): Promise<boolean> {
-  const r = await db
-    .deleteFrom('sessions')
-    .where('project_id', '=', projectId)
-    .where('user_id', '=', userId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return Number(r.numDeletedRows) > 0;
+/** The deleted row (an event carries the session as it was), or undefined when there was none. */
+export async function deleteUserSession(db: Executor, projectId: string, userId: string, id: string): Promise<SessionRow | undefined> {
+  return db.deleteFrom('sessions').where('project_id', '=', projectId).where('user_id', '=', userId).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
 /** Deletes the user's sessions, except the one given. */

@@ -238,8 +238,9 @@ export class SessionsService {
 
   async delete(projectId: string, userId: string, sessionId: string, actor?: EventActor): Promise<void> {
     await this.bus.transaction(async (trx, emit) => {
-      if (!(await deleteUserSession(trx, projectId, userId, sessionId))) throw new AppwriteError('user_session_not_found');
-      emit({ ...event('users.[userId].sessions.[sessionId].delete', projectId, { userId, sessionId }), actor });
+      const deleted = await deleteUserSession(trx, projectId, userId, sessionId);
+      if (!deleted) throw new AppwriteError('user_session_not_found');
+      emit({ ...event('users.[userId].sessions.[sessionId].delete', projectId, { userId, sessionId }, deleted), actor });
     });
   }
 

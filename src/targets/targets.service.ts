@@ -124,7 +124,7 @@ export class TargetsService {
     const target = await this.userTarget(projectId, userId, targetId);
     await this.bus.transaction(async (trx, emit) => {
       if (!(await deleteTarget(trx, projectId, target.id))) throw new AppwriteError('user_target_not_found');
-      emit(event('users.[userId].targets.[targetId].delete', projectId, { userId, targetId: target.id }));
+      emit(event('users.[userId].targets.[targetId].delete', projectId, { userId, targetId: target.id }, target));
     });
   }
 

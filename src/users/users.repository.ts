@@ -90,9 +90,9 @@ function markVerified(column: 'email_verification' | 'phone_verification') {
   );
 }
 
-export async function deleteUser(db: Executor, projectId: string, id: string): Promise<boolean> {
-  const res = await db.deleteFrom('users').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
-  return Number(res.numDeletedRows) > 0;
+/** The deleted row (an event carries the user as it was), or undefined when there was none. */
+export async function deleteUser(db: Executor, projectId: string, id: string): Promise<UserRow | undefined> {
+  return db.deleteFrom('users').where('project_id', '=', projectId).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
 export async function countUsers(db: Executor, projectId: string): Promise<number> {

@@ -110,8 +110,9 @@ export class UsersService {
   /** Deleting a user takes its sessions, tokens and targets with it (foreign keys cascade). */
   async delete(projectId: string, userId: string, actor?: EventActor): Promise<void> {
     await this.bus.transaction(async (trx, emit) => {
-      if (!(await deleteUser(trx, projectId, userId))) throw new AppwriteError('user_not_found');
-      emit({ ...event('users.[userId].delete', projectId, { userId }), actor });
+      const deleted = await deleteUser(trx, projectId, userId);
+      if (!deleted) throw new AppwriteError('user_not_found');
+      emit({ ...event('users.[userId].delete', projectId, { userId }, deleted), actor });
     });
   }
 

@@ -51,6 +51,8 @@ const KEY_ONLY_SCOPES = {
   'templates.write': ['templates.write'],
   'project.oauth2.read': ['project.oauth2.read'],
   'project.oauth2.write': ['project.oauth2.write'],
+  'webhooks.read': ['webhooks.read'],
+  'webhooks.write': ['webhooks.write'],
 } as const satisfies Record<string, readonly KeyScope[]>;
 
 /** Scopes a signed-in user holds (sessions and JWTs: Appwrite's `users` role) and a key may be granted. */
@@ -88,6 +90,7 @@ async function snapshot(t: TestServer) {
     tokens: byId(await db.selectFrom('tokens').selectAll().execute()),
     targets: byId(await db.selectFrom('targets').selectAll().execute()),
     platforms: byId(await db.selectFrom('platforms').selectAll().execute()),
+    webhooks: byId(await db.selectFrom('webhooks').selectAll().execute()),
     projects: byId(await db.selectFrom('projects').selectAll().execute()),
     keys: byId(await db.selectFrom('keys').select(['project_id', 'id', 'name', 'scopes', 'secret_hash', 'expire']).execute()),
     jwtSecret: await db.selectFrom('server_settings').selectAll().execute(),
@@ -479,6 +482,12 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       { route: 'PATCH /v1/project/policies/session-duration', scope: 'policies.write', body: { duration: 60 } },
       { route: 'PATCH /v1/project/policies/mfa-factors', scope: 'policies.write', body: { totp: false } },
       { route: 'GET /v1/account/logs', scope: 'account' },
+      { route: 'GET /v1/webhooks', scope: 'webhooks.read' },
+      { route: 'GET /v1/webhooks/:webhookId', scope: 'webhooks.read' },
+      { route: 'POST /v1/webhooks', scope: 'webhooks.write', body: { webhookId: 'evil', url: 'https://93.184.215.14/hook', name: 'Evil', events: ['users.*'] } },
+      { route: 'PUT /v1/webhooks/:webhookId', scope: 'webhooks.write', body: { name: 'Evil', url: 'https://93.184.215.14/hook', events: ['users.*'] } },
+      { route: 'PATCH /v1/webhooks/:webhookId/secret', scope: 'webhooks.write', body: {} },
+      { route: 'DELETE /v1/webhooks/:webhookId', scope: 'webhooks.write' },
       { route: 'GET /v1/project/oauth2', scope: 'project.oauth2.read' },
       { route: 'GET /v1/project/oauth2/:providerId', scope: 'project.oauth2.read' },
       ...[...PROVIDER_IDS, ':providerId'].map((id) => ({ route: `PATCH /v1/project/oauth2/${id}`, scope: 'project.oauth2.write' as Scope, body: { enabled: false } })),
@@ -567,7 +576,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
       // would most like to change or delete; methodId: the sign-in method everyone uses.
       const targets = {
         userId: victim.id, sessionId: victim.sessionId, targetId: victim.targetId, platformId, keyId: 'default', ...victimTeam,
-        methodId: 'email-password', templateId: 'recovery', number: encodeURIComponent(MOCK_PHONE), type: 'totp', challengeId: 'vchallenge', policyId: 'session-limit', providerId: 'oidc', provider: 'oidc', projectId: 'default', identityId: 'videntity',
+        methodId: 'email-password', templateId: 'recovery', number: encodeURIComponent(MOCK_PHONE), type: 'totp', challengeId: 'vchallenge', policyId: 'session-limit', providerId: 'oidc', provider: 'oidc', projectId: 'default', identityId: 'videntity', webhookId: 'nowebhook',
       };
       let checked = 0;
       for (const { route, scope, body } of ROUTES) {
@@ -601,7 +610,7 @@ describeEachBackend('security: an attacker probing the API', (backend) => {
         userId: 'nobody', sessionId: 'nosession', targetId: 'notarget', platformId: 'noplatform', keyId: 'nokey', teamId: 'noteam',
         membershipId: 'nomembership', methodId: 'nomethod', templateId: 'notemplate', number: encodeURIComponent('+15550009999'),
         // No real factor type: adding a TOTP authenticator to alice would change what later tests see.
-        type: 'notype', challengeId: 'nochallenge', policyId: 'nopolicy', providerId: 'oidc', provider: 'oidc', projectId: 'default', identityId: 'noidentity',
+        type: 'notype', challengeId: 'nochallenge', policyId: 'nopolicy', providerId: 'oidc', provider: 'oidc', projectId: 'default', identityId: 'noidentity', webhookId: 'nowebhook',
       };
       let probed = 0;
       for (const { route, scope, destructive } of ROUTES) {
