@@ -41,7 +41,25 @@ export const AUDITED_EVENTS: Partial<Record<EventName, AuditSpec>> = {
   'users.[userId].verification.[tokenId].update': { event: 'verification.update', resource: 'user' },
   'users.[userId].recovery.[tokenId].create': { event: 'recovery.create', resource: 'user' },
   'users.[userId].recovery.[tokenId].update': { event: 'recovery.update', resource: 'user' },
+  'users.[userId].delete.mfa': { event: 'user.update', resource: 'user' },
+  'users.[userId].create.mfa.recovery-codes': { event: 'user.update', resource: 'user' },
+  'users.[userId].update.mfa.recovery-codes': { event: 'user.update', resource: 'user' },
+  'users.[userId].identities.[identityId].delete': { event: 'identity.delete', resource: (p) => `identity/${p.identityId}` },
+  // Membership changes go in the member's log (the payload is the Membership model).
+  'teams.[teamId].memberships.[membershipId].create': { event: 'membership.create', resource: membershipResource, subject: memberOf },
+  'teams.[teamId].memberships.[membershipId].update': { event: 'membership.update', resource: membershipResource, subject: memberOf },
+  'teams.[teamId].memberships.[membershipId].update.status': { event: 'membership.update', resource: membershipResource, subject: memberOf },
+  'teams.[teamId].memberships.[membershipId].delete': { event: 'membership.delete', resource: membershipResource, subject: memberOf },
 };
+
+function membershipResource(p: Params): string {
+  return `team/${p.teamId}/membership/${p.membershipId}`;
+}
+
+function memberOf(e: DomainEvent): string | undefined {
+  const userId = (e.payload as { userId?: unknown } | undefined)?.userId;
+  return typeof userId === 'string' && userId ? userId : undefined;
+}
 
 export function resourceOf(spec: AuditSpec, params: Params): string {
   if (typeof spec.resource === 'function') return spec.resource(params);

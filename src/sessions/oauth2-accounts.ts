@@ -12,6 +12,7 @@ import { isValidEmail } from '../support/validators.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { findUserById, insertUser, updateUser } from '../users/users.repository.ts';
+import { assertUnderUserLimit } from '../policies/user-limit.ts';
 import { searchText, type UserRow } from '../users/users.ts';
 import { identitySearch, sealToken, type IdentityRow } from '../identities/identities.ts';
 import { findIdentityByEmail, findIdentityByProviderUid, insertIdentity, updateIdentity } from '../identities/identities.repository.ts';
@@ -119,6 +120,7 @@ export class OAuth2Accounts {
     if (!isValidEmail(email)) throw new AppwriteError('general_invalid_email');
     const id = uniqueId(this.clock, this.random);
     const fields = { id, email, phone: null, name: login.profile.name, password: null, passwordSet: false, emailVerification: login.profile.verified, accessed: true };
+    await assertUnderUserLimit(trx, this.database.dialect, project.id, project.settings.auths.limit);
     const row = await insertUser(trx, project.id, fields, this.clock.now());
     await this.targets.addContactTargetsIn(trx, row);
     emit(event('users.[userId].create', project.id, { userId: id }, row));

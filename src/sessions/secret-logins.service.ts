@@ -13,6 +13,7 @@ import type { TargetsService } from '../targets/targets.service.ts';
 import type { TokensService, IssuedToken } from '../tokens/tokens.service.ts';
 import { otpCode, TOKEN_SECRET_LENGTH, TOKEN_TTL_S, TOKEN_TYPE } from '../tokens/tokens.ts';
 import type { UsersService } from '../users/users.service.ts';
+import { assertUnderUserLimit } from '../policies/user-limit.ts';
 import { insertUser } from '../users/users.repository.ts';
 import type { UserRow } from '../users/users.ts';
 import { linkWith } from '../platforms/redirects.ts';
@@ -150,6 +151,7 @@ export class SecretLoginsService {
     const id = resolveId(userId, this.clock, this.random);
     const email = contact.field === 'email' ? contact.value : null;
     const phone = contact.field === 'phone' ? contact.value : null;
+    await assertUnderUserLimit(trx, this.database.dialect, project.id, project.settings.auths.limit);
     const row = await insertUser(trx, project.id, { id, email, phone, name: '', password: null, passwordSet: false, accessed: true }, this.clock.now());
     if (contact.addTarget) await this.targets.addContactTargetsIn(trx, row);
     emit(event('users.[userId].create', project.id, { userId: id }, row));

@@ -1,6 +1,6 @@
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Account, ID, Query, Users, type Models } from 'node-appwrite';
+import { Account, ID, Query, Teams, Users, type Models } from 'node-appwrite';
 import { describeEachBackend, eventually, expectError, FakeClock, startServer, type TestServer } from '../../harness.ts';
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
@@ -61,6 +61,19 @@ describeEachBackend('audit log', (backend) => {
     const rows = await t.container.db.selectFrom('audit_logs').selectAll().where('user_id', '=', user.$id).execute();
     assert.ok(rows.every((r) => r.actor_id !== '' && r.actor_id !== user.$id), 'the key is named');
     assert.ok(!JSON.stringify(rows).includes(token.secret), 'the token secret is never stored');
+  });
+
+  it("membership changes go in the member's log, with the team and membership as resource", async () => {
+    const user = await users.create({ userId: ID.unique(), email: 'member-audit@example.com' });
+    const teams = new Teams(t.server());
+    const team = await teams.create({ teamId: ID.unique(), name: 'Audited' });
+    const m = await teams.createMembership({ teamId: team.$id, roles: ['editor'], userId: user.$id });
+    await teams.updateMembership({ teamId: team.$id, membershipId: m.$id, roles: ['admin'] });
+    await teams.deleteMembership({ teamId: team.$id, membershipId: m.$id });
+    const { logs } = await logsOf(user.$id, 4);
+    assert.deepEqual(logs.map((l) => l.event), ['membership.delete', 'membership.update', 'membership.create', 'user.create']);
+    const rows = await t.container.db.selectFrom('audit_logs').select('resource').where('user_id', '=', user.$id).where('event', '=', 'membership.create').execute();
+    assert.deepEqual(rows.map((r) => r.resource), [`team/${team.$id}/membership/${m.$id}`]);
   });
 
   it('limit and offset page the log; other queries are 400; an unknown user is 404', async () => {
