@@ -11,8 +11,8 @@ export interface Config {
   abuseLimits: boolean;
   logLevel: string;
   /**
-   * Secret that signs account JWTs (TESSERA_JWT_SECRET, or the file TESSERA_JWT_SECRET_FILE names; 32+ bytes);
-   * when not given, one is generated and kept in the database, sealed under the server key.
+   * Deprecated: TESSERA_JWT_SECRET / TESSERA_JWT_SECRET_FILE once held the HS256 key for account JWTs. They
+   * are Ed25519 now (keys in the database, sealed, `tessera jwt rotate`); a value set here is only warned about.
    */
   jwtSecret: string | null;
   /** TESSERA_SECRET_KEY: the server key (base64 or hex, 32+ bytes) that encrypts secrets at rest. */
