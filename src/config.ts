@@ -12,9 +12,10 @@ export interface Config {
   logLevel: string;
   /**
    * Deprecated: TESSERA_JWT_SECRET / TESSERA_JWT_SECRET_FILE once held the HS256 key for account JWTs. They
-   * are Ed25519 now (keys in the database, sealed, `tessera jwt rotate`); a value set here is only warned about.
+   * are Ed25519 now (keys in the database, sealed, `tessera jwt rotate`): the name of the one that is set,
+   * for a warning at start; its value is not read.
    */
-  jwtSecret: string | null;
+  deprecatedJwtSecret: string | null;
   /** TESSERA_SECRET_KEY: the server key (base64 or hex, 32+ bytes) that encrypts secrets at rest. */
   secretKey: string | null;
   /** TESSERA_SECRET_KEY_FILE: a file holding the server key; else `<dataDir>/secret.key`, made on first start. */
@@ -91,29 +92,6 @@ export function configWarnings(config: Config): string[] {
   return warnings;
 }
 
-export const MIN_JWT_SECRET_BYTES = 32;
-
-/** The operator's JWT secret, from the environment or a file (its trailing newline dropped); too short is refused. */
-function readJwtSecret(env: NodeJS.ProcessEnv): string | null {
-  if (env.TESSERA_JWT_SECRET && env.TESSERA_JWT_SECRET_FILE) throw new Error('set TESSERA_JWT_SECRET or TESSERA_JWT_SECRET_FILE, not both');
-  let secret = env.TESSERA_JWT_SECRET || null;
-  let source = 'TESSERA_JWT_SECRET';
-  if (env.TESSERA_JWT_SECRET_FILE) {
-    source = `TESSERA_JWT_SECRET_FILE (${env.TESSERA_JWT_SECRET_FILE})`;
-    try {
-      secret = fs.readFileSync(env.TESSERA_JWT_SECRET_FILE, 'utf8').replace(/\r?\n$/, '');
-    } catch (err) {
-      throw new Error(`cannot read ${source}: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  if (secret === null) return null;
-  const bytes = Buffer.byteLength(secret, 'utf8');
-  // HS256 with a key shorter than its 256-bit hash is open to offline guessing of the key.
-  if (bytes < MIN_JWT_SECRET_BYTES) {
-    throw new Error(`${source} must be at least ${MIN_JWT_SECRET_BYTES} bytes (it has ${bytes}); e.g. openssl rand -base64 48`);
-  }
-  return secret;
-}
 
 /** The only reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -139,7 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     abuseLimits: abuse === 'enabled',
     logLevel: env.TESSERA_LOG_LEVEL || 'info',
-    jwtSecret: readJwtSecret(env),
+    deprecatedJwtSecret: env.TESSERA_JWT_SECRET ? 'TESSERA_JWT_SECRET' : env.TESSERA_JWT_SECRET_FILE ? 'TESSERA_JWT_SECRET_FILE' : null,
     trustProxy: parseTrustProxy(env.TESSERA_TRUST_PROXY),
     secretKey: env.TESSERA_SECRET_KEY || null,
     secretKeyFile: env.TESSERA_SECRET_KEY_FILE || null,

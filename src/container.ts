@@ -167,7 +167,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const tokens = new TokensService(db, clock, random);
   const jwt = new JwtService(db, clock, sealer, { publicUrl: config.publicUrl });
   // Account JWTs are EdDSA now (see src/jwt/): an HS256 secret from the environment verifies nothing.
-  if (config.jwtSecret) logger.warn('TESSERA_JWT_SECRET is no longer used: account JWTs are signed with Ed25519 keys kept in the database');
+  if (config.deprecatedJwtSecret) logger.warn(`${config.deprecatedJwtSecret} is no longer used: account JWTs are signed with Ed25519 keys kept in the database (tessera jwt rotate)`);
   await jwt.init().catch(async (err) => {
     // A start refused here (another server key) leaves nothing open behind it.
     await relay.stop().catch(() => {});
