@@ -1,10 +1,11 @@
 import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account, ID, Teams, Users, Webhooks } from 'node-appwrite';
-import { describeEachBackend, linkIn, startMailCatcher, startServer, type MailCatcher, type TestServer } from '../../harness.ts';
+import { describeEachBackend, FakeClock, linkIn, startMailCatcher, startServer, type MailCatcher, type TestServer } from '../../harness.ts';
 import { Receiver, seen } from './webhook-receiver.ts';
 
 const PASSWORD = 'correct horse battery';
+const HOUR = 3_600_000;
 const TOKEN_FIELDS = ['$createdAt', '$id', 'expire', 'phrase', 'secret', 'userId'];
 const TEAM_FIELDS = ['$createdAt', '$id', '$updatedAt', 'name', 'prefs', 'total'];
 const MEMBERSHIP_FIELDS = ['$createdAt', '$id', '$updatedAt', 'confirm', 'invited', 'joined', 'mfa', 'roles', 'teamId', 'teamName', 'userAccessedAt', 'userEmail', 'userId', 'userName', 'userPhone'];
@@ -20,9 +21,11 @@ describeEachBackend('webhook deliveries of the account flows and teams', (backen
   let receiver: Receiver;
   let webhooks: Webhooks;
   let users: Users;
+  let clock: FakeClock;
   before(async () => {
     mail = await startMailCatcher();
-    t = await startServer(backend, { env: { TESSERA_SMTP_URL: mail.url, TESSERA_WEBHOOK_ALLOW_PRIVATE: 'true', TESSERA_ABUSE_LIMITS: 'disabled' } });
+    clock = new FakeClock(Date.parse('2026-06-01T12:00:00.000Z'));
+    t = await startServer(backend, { clock, env: { TESSERA_SMTP_URL: mail.url, TESSERA_WEBHOOK_ALLOW_PRIVATE: 'true', TESSERA_ABUSE_LIMITS: 'disabled' } });
     receiver = await new Receiver().up();
     webhooks = new Webhooks(t.server());
     users = new Users(t.server());
@@ -33,12 +36,17 @@ describeEachBackend('webhook deliveries of the account flows and teams', (backen
     await mail?.close();
   });
   beforeEach(async () => {
+    await receiver.up();
     await t.container.outbox.drain();
     for (const w of (await webhooks.list({})).webhooks) await webhooks.delete({ webhookId: w.$id });
   });
 
   const hook = (id: string, events: string[]) => webhooks.create({ webhookId: id, url: receiver.url, name: `hook ${id}`, events });
-  const deliver = () => t.container.outbox.drain();
+  /** Delivers everything due (mail and webhooks), after moving the clock past any backoff. */
+  const deliver = async (advance = 0) => {
+    clock.advance(advance);
+    await t.container.outbox.drain();
+  };
 
   /** A user with email and password, and an Account / Teams client on a session of theirs. */
   async function signedIn(label: string) {
@@ -153,5 +161,30 @@ describeEachBackend('webhook deliveries of the account flows and teams', (backen
 
     const memberships = seen(receiver, narrow.$id, narrow.secret).map((d) => d.event);
     assert.deepEqual(memberships, got.slice(3, 8).map((d) => d.event), 'a membership subscription gets only membership events');
+  });
+
+  it('a receiver down during a recovery and a membership change gets each event once when it is back; the token waits sealed', async () => {
+    const wh = await hook('outage', ['users.*.recovery.*', 'teams.*']);
+    const { user, email } = await signedIn('otto');
+    await receiver.down();
+    const token = await new Account(t.guest()).createRecovery({ email, url: 'http://localhost/reset' });
+    const team = await new Teams(t.server()).create({ teamId: ID.unique(), name: 'Outage' });
+    const membership = await new Teams(t.server()).createMembership({ teamId: team.$id, roles: [], userId: user.$id });
+    await deliver();
+    const secret = linkIn(await mail.waitFor(email)).searchParams.get('secret')!;
+    const pending = await t.container.db.selectFrom('outbox').selectAll().where('channel', '=', 'webhook').where('status', '=', 'pending').execute();
+    assert.equal(pending.length, 3);
+    assert.ok(pending.every((r) => !r.payload.includes(secret)), 'no live recovery secret in a database dump');
+    assert.equal((await webhooks.get({ webhookId: wh.$id })).attempts, 2, 'one failed attempt per entity (the user, the team)');
+
+    await receiver.up();
+    await deliver(HOUR);
+    await deliver(HOUR);
+    const got = seen(receiver, wh.$id, wh.secret, { accepted: true });
+    assert.deepEqual(got.map((d) => d.event).sort(), [`teams.${team.$id}.create`, `teams.${team.$id}.memberships.${membership.$id}.create`, `users.${user.$id}.recovery.${token.$id}.create`].sort());
+    for (const d of got) assert.equal(receiver.accepted.get(d.messageId), 1, 'accepted exactly once');
+    assert.equal(got.find((d) => d.event.includes('.recovery.'))!.payload.secret, secret);
+    const events = got.map((d) => d.event);
+    assert.ok(events.indexOf(`teams.${team.$id}.create`) < events.indexOf(`teams.${team.$id}.memberships.${membership.$id}.create`), 'a team\'s events in commit order');
   });
 });
