@@ -1,6 +1,6 @@
 import { it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Account, ID, Teams, Users, Webhooks } from 'node-appwrite';
+import { Account, ID, Project, Teams, Users, Webhooks } from 'node-appwrite';
 import { describeEachBackend, FakeClock, linkIn, startMailCatcher, startServer, type MailCatcher, type TestServer } from '../../harness.ts';
 import { Receiver, seen } from './webhook-receiver.ts';
 
@@ -83,6 +83,22 @@ describeEachBackend('webhook deliveries of the account flows and teams', (backen
     assert.deepEqual(got.map((d) => d.event), [`${id}.create`, `${id}.update`]);
     assert.deepEqual([got[1].payload.$id, got[1].payload.userId], [token.$id, me.user.$id]);
     assert.ok(got[1].signed);
+  });
+
+  it('phone verification: the create carries the code as the Token\'s secret, and that code verifies the phone', async () => {
+    const wh = await hook('phone-verification', ['users.*.verification.*']);
+    await new Project(t.server()).createMockPhone({ number: '+15550107777', otp: '246801' });
+    const me = await signedIn('phil');
+    await users.updatePhone({ userId: me.user.$id, number: '+15550107777' });
+    const token = await me.account.createPhoneVerification();
+    await deliver();
+    const [created] = seen(receiver, wh.$id, wh.secret);
+    assert.equal(created.event, `users.${me.user.$id}.verification.${token.$id}.create`);
+    assert.deepEqual([created.payload.$id, created.payload.secret], [token.$id, '246801']);
+    await new Account(t.guest()).updatePhoneVerification({ userId: me.user.$id, secret: created.payload.secret });
+    assert.equal((await me.account.get()).phoneVerification, true);
+    await deliver();
+    assert.deepEqual(seen(receiver, wh.$id, wh.secret).map((d) => d.event.split('.').pop()), ['create', 'update']);
   });
 
   it('recovery: create and update arrive with the Token, and the webhook\'s secret resets the password', async () => {
