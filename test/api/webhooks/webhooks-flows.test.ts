@@ -159,7 +159,7 @@ describeEachBackend('webhook deliveries of the account flows and teams', (backen
     assert.equal(got[1].payload.name, 'Guild II');
     assert.deepEqual(got[2].payload.prefs, { colour: 'teal' });
     assert.deepEqual([got[3].payload.userId, got[3].payload.confirm, got[3].payload.roles], [added.$id, true, ['editor']]);
-    assert.deepEqual([got[4].payload.userId, got[4].payload.confirm, got[4].payload.teamName], [invitee.user.$id, false, 'Guild II']);
+    assert.deepEqual([got[4].payload.userId, got[4].payload.userEmail, got[4].payload.confirm, got[4].payload.teamName], [invitee.user.$id, invitee.email, false, 'Guild II']);
     assert.equal(got[5].payload.confirm, true, 'accepted');
     assert.notEqual(got[5].payload.joined, '');
     assert.deepEqual(got[6].payload.roles, ['admin']);
