@@ -56,7 +56,7 @@ describe('OAuth2 provider adapters', () => {
     assert.deepEqual(loginAdapter('oidc')!.authParams!(config('oidc', { prompt: ['login', 'consent'], maxAge: 0 })), { prompt: 'login consent', max_age: '0' });
     assert.deepEqual(loginAdapter('oidc')!.authParams!(config('oidc', { prompt: [], maxAge: null })), {});
     assert.deepEqual(mergeScopes(['openid', 'profile', 'email'], ['email', 'offline_access', 'offline_access']), ['openid', 'profile', 'email', 'offline_access']);
-    assert.equal(loginAdapter('dropbox'), undefined);
+    assert.equal(loginAdapter('instagram'), undefined);
     assert.equal(loginAdapter('toString'), undefined);
   });
 

@@ -1,4 +1,5 @@
 import { importPKCS8, SignJWT } from 'jose';
+import { MORE_ADAPTERS } from './adapters-more.ts';
 import type { ProviderConfig } from './providers.ts';
 
 /** What a provider says about its account holder. */
@@ -12,10 +13,19 @@ export interface ProviderProfile {
 /** Where a provider's endpoints come from: its discovery document, or fixed URLs. */
 export type ServerSource =
   | { wellKnown: string }
-  | { endpoints: { authorization: string; token: string; userinfo: string; issuer?: string } };
+  | { endpoints: { authorization: string; token: string; userinfo?: string; issuer?: string } };
 
 /** Reads a JSON resource with the access token (openid-client's protected-resource request). */
 export type ResourceReader = (url: string) => Promise<unknown>;
+
+/** How user info is read when a plain GET with the bearer token is not enough. */
+export interface UserinfoRequest {
+  method?: 'POST';
+  /** Also sends the access token as this query parameter (APIs that read it from the URL). */
+  tokenParam?: string;
+  /** Extra headers on every read (API version, client id). */
+  headers?(clientId: string): Record<string, string>;
+}
 
 /**
  * How Tessera signs in with one provider: its endpoints, scopes, whether it is OpenID Connect
@@ -31,9 +41,16 @@ export interface LoginAdapter {
    * The profile from the userinfo endpoint's JSON, or the id_token's claims when there is no userinfo
    * endpoint (and further reads when the provider needs them); `params` are those the browser brought back.
    */
-  profile(userinfo: Record<string, unknown>, read: ResourceReader, params?: Record<string, string>): Promise<ProviderProfile>;
+  profile(userinfo: Record<string, unknown>, read: ResourceReader, params?: Record<string, string>, accessToken?: string): Promise<ProviderProfile>;
   /** A client secret made from the stored settings (Apple's signed JWT); default: the stored secret. */
   clientSecret?(config: ProviderConfig, nowMs: number): Promise<string>;
+  /** Client authentication at the token endpoint: client_secret_post unless HTTP Basic or none (public client). */
+  tokenAuth?: 'basic' | 'none';
+  /** Joins the scopes of the authorization request (default a space; Box and Disqus take commas). */
+  scopeSeparator?: string;
+  userinfo?: UserinfoRequest;
+  /** Reshapes a token endpoint's JSON that does not follow RFC 6749 (before the common fixes). */
+  tokenResponse?(body: Record<string, unknown>): Record<string, unknown>;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
@@ -122,6 +139,7 @@ export async function appleProfile(claims: Record<string, unknown>, _read: Resou
 }
 
 const ADAPTERS: Record<string, LoginAdapter> = {
+  ...MORE_ADAPTERS,
   oidc: {
     server: (c) => {
       const authorization = setting(c, 'authorizationURL');
@@ -204,6 +222,19 @@ const ADAPTERS: Record<string, LoginAdapter> = {
 /** The adapter Tessera signs in with for this provider, or undefined (400 project_provider_unsupported). */
 export function loginAdapter(provider: string): LoginAdapter | undefined {
   return Object.hasOwn(ADAPTERS, provider) ? ADAPTERS[provider] : undefined;
+}
+
+/**
+ * A token endpoint's JSON as openid-client expects it: a scope list joined, a missing token_type read
+ * as bearer (Bitly), and the id_token dropped where the identity comes from the provider's API (the
+ * adapter is not OpenID Connect, so the token is neither asked for nor checked, as in Appwrite).
+ */
+export function normalTokenBody(body: Record<string, unknown>, adapter: LoginAdapter): Record<string, unknown> {
+  const out = { ...(adapter.tokenResponse ? adapter.tokenResponse(body) : body) };
+  if (Array.isArray(out.scope)) out.scope = out.scope.join(' ');
+  if (out.token_type === undefined && typeof out.access_token === 'string') out.token_type = 'bearer';
+  if (!adapter.oidc) delete out.id_token;
+  return out;
 }
 
 /** The default scopes, then the caller's, in order, without duplicates (Appwrite's OAuth2 addScope). */

@@ -19,6 +19,6 @@ describe('OAuth2 client transport rules', () => {
 
   it('a provider without an adapter is project_provider_unsupported', async () => {
     const client = new OAuth2Client(clock, { allowHttp: false });
-    await assert.rejects(client.prepare('p', { ...oidc(''), provider: 'dropbox' }), (e: any) => e.type === 'project_provider_unsupported');
+    await assert.rejects(client.prepare('p', { ...oidc(''), provider: 'instagram' }), (e: any) => e.type === 'project_provider_unsupported');
   });
 });

@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { AppwriteError } from '../errors/errors.ts';
 import type { Clock } from '../support/clock.ts';
-import { loginAdapter, mergeScopes, type LoginAdapter, type ProviderProfile } from './adapters.ts';
+import { loginAdapter, mergeScopes, normalTokenBody, type LoginAdapter, type ProviderProfile } from './adapters.ts';
 import { clientSecretOf } from './oauth2.service.ts';
 import type { ProviderConfig } from './providers.ts';
 
@@ -51,11 +51,13 @@ export class OAuth2Client {
   constructor(
     private clock: Clock,
     private opts: ClientOptions,
+    /** Which adapter signs in with a provider (tests point one at a local server). */
+    private adapterOf: (provider: string) => LoginAdapter | undefined = loginAdapter,
   ) {}
 
   /** The provider's client configuration; 400 project_provider_unsupported when Tessera has no adapter. */
   async prepare(projectId: string, config: ProviderConfig): Promise<Prepared> {
-    const adapter = loginAdapter(config.provider);
+    const adapter = this.adapterOf(config.provider);
     if (!adapter) throw new AppwriteError('project_provider_unsupported');
     const key = `${projectId}:${config.provider}:${config.updatedAt}`;
     const hit = this.cache.get(key);
@@ -68,7 +70,7 @@ export class OAuth2Client {
 
   private async configure(config: ProviderConfig, adapter: LoginAdapter): Promise<oidc.Configuration> {
     const secret = await this.secretOf(config, adapter);
-    const auth = oidc.ClientSecretPost(secret);
+    const auth = adapter.tokenAuth === 'basic' ? plainBasic(secret) : adapter.tokenAuth === 'none' ? oidc.None() : oidc.ClientSecretPost(secret);
     const source = adapter.server(config);
     if ('wellKnown' in source) {
       const url = this.checkedUrl(source.wellKnown);
@@ -77,18 +79,18 @@ export class OAuth2Client {
         const configuration = await oidc.discovery(url, config.appId, { client_secret: secret }, auth, { execute, timeout: PROVIDER_TIMEOUT_S });
         configuration.timeout = PROVIDER_TIMEOUT_S;
         if (adapter.oidc && configuration.serverMetadata().jwks_uri) oidc.enableNonRepudiationChecks(configuration);
-        return configuration;
+        return normalizingTokens(configuration, adapter);
       } catch (err) {
         throw new AppwriteError('user_oauth2_provider_error', `Invalid well-known configuration: ${describe(err)}`);
       }
     }
     const { authorization, token, userinfo, issuer } = source.endpoints;
-    const urls = [authorization, token, userinfo].map((u) => this.checkedUrl(u));
+    const urls = [authorization, token, ...(userinfo ? [userinfo] : [])].map((u) => this.checkedUrl(u));
     const metadata = { issuer: issuer ?? urls[0].origin, authorization_endpoint: authorization, token_endpoint: token, userinfo_endpoint: userinfo };
     const configuration = new oidc.Configuration(metadata, config.appId, { client_secret: secret }, auth);
     configuration.timeout = PROVIDER_TIMEOUT_S;
     if (urls.some((u) => this.insecureAllowed(u))) oidc.allowInsecureRequests(configuration);
-    return configuration;
+    return normalizingTokens(configuration, adapter);
   }
 
   private async secretOf(config: ProviderConfig, adapter: LoginAdapter): Promise<string> {
@@ -122,7 +124,9 @@ export class OAuth2Client {
     const { adapter, configuration } = prepared;
     const scope = mergeScopes(adapter.scopes, scopes);
     const checks: Omit<LoginChecks, 'state'> = { codeVerifier: null, nonce: null, openid: scope.includes('openid') };
-    const params: Record<string, string> = { redirect_uri: redirectUri, scope: scope.join(' '), response_type: 'code', ...(adapter.authParams?.(config) ?? {}) };
+    const params: Record<string, string> = { redirect_uri: redirectUri, response_type: 'code', ...(adapter.authParams?.(config) ?? {}) };
+    // Providers without default scopes (Dropbox, Notion, …) get no scope parameter at all.
+    if (scope.length > 0) params.scope = scope.join(adapter.scopeSeparator ?? ' ');
     if (adapter.pkce) {
       checks.codeVerifier = oidc.randomPKCECodeVerifier();
       params.code_challenge = await oidc.calculatePKCECodeChallenge(checks.codeVerifier);
@@ -153,8 +157,9 @@ export class OAuth2Client {
   /** The account holder's profile: user info (subject checked against the id_token), mapped by the adapter. */
   async profile(prepared: Prepared, accessToken: string, claims: Record<string, unknown> | undefined, params: Record<string, string> = {}): Promise<ProviderProfile> {
     const { configuration, adapter } = prepared;
-    const read = async (url: string) => {
-      const res = await oidc.fetchProtectedResource(configuration, accessToken, new URL(url), 'GET');
+    const headers = adapter.userinfo?.headers?.(configuration.clientMetadata().client_id) ?? {};
+    const read = async (url: string, method: 'GET' | 'POST' = 'GET') => {
+      const res = await oidc.fetchProtectedResource(configuration, accessToken, new URL(url), method, undefined, new Headers(headers));
       if (!res.ok) throw providerHttpError(res.status, await res.text().catch(() => ''));
       return res.json();
     };
@@ -165,8 +170,10 @@ export class OAuth2Client {
         const info = await oidc.fetchUserInfo(configuration, accessToken, subject);
         return adapter.profile({ ...(claims ?? {}), ...info } as Record<string, unknown>, read, params);
       }
-      if (!endpoint) return adapter.profile(claims ?? {}, read, params);
-      return adapter.profile((await read(endpoint)) as Record<string, unknown>, read, params);
+      if (!endpoint) return adapter.profile(claims ?? {}, read, params, accessToken);
+      const url = new URL(endpoint);
+      if (adapter.userinfo?.tokenParam) url.searchParams.set(adapter.userinfo.tokenParam, accessToken);
+      return adapter.profile((await read(url.href, adapter.userinfo?.method)) as Record<string, unknown>, read, params, accessToken);
     } catch (err) {
       throw asProviderError(err);
     }
@@ -191,6 +198,39 @@ export class OAuth2Client {
       accessTokenExpiry: this.clock.now() + expiresIn * 1000,
     };
   }
+}
+
+/**
+ * HTTP Basic client authentication as these providers document it (and Appwrite sends it): id and
+ * secret base64-encoded as they are. openid-client form-encodes them first (RFC 6749 §2.3.1), turning
+ * "-" into "%2D", which providers that do not decode would refuse.
+ */
+function plainBasic(secret: string): oidc.ClientAuth {
+  return (_as, client, _body, headers) => {
+    headers.set('authorization', `Basic ${Buffer.from(`${client.client_id}:${secret}`).toString('base64')}`);
+  };
+}
+
+/**
+ * Token endpoint answers reshaped (normalTokenBody) before openid-client checks them, so providers
+ * that stray from RFC 6749 (a scope array, no token_type, a nested token) still go through it.
+ */
+function normalizingTokens(configuration: oidc.Configuration, adapter: LoginAdapter): oidc.Configuration {
+  const tokenEndpoint = configuration.serverMetadata().token_endpoint;
+  configuration[oidc.customFetch] = async (url, options) => {
+    const res = await fetch(url, options as RequestInit);
+    if (!res.ok || !tokenEndpoint || new URL(url).href !== new URL(tokenEndpoint).href) return res;
+    let body: unknown;
+    try {
+      body = await res.clone().json();
+    } catch {
+      return res;
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return res;
+    const normal = normalTokenBody(body as Record<string, unknown>, adapter);
+    return new Response(JSON.stringify(normal), { status: res.status, headers: { 'content-type': 'application/json' } });
+  };
+  return configuration;
 }
 
 /** The code exchange failed; the login answers 424 user_oauth2_provider_failure naming the provider. */

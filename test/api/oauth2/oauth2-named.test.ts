@@ -63,10 +63,32 @@ describeEachBackend('OAuth2 providers configured by endpoints and by name', (bac
     assert.equal((await me.listIdentities()).identities[0].provider, 'keycloak');
   });
 
-  it('a provider Tessera has no adapter for is refused at the start with project_provider_unsupported', async () => {
-    await new Project(t.server()).updateOAuth2Dropbox({ appKey: 'key', appSecret: 'secret', enabled: true });
-    const res = await new TestBrowser().request(`${t.endpoint}/account/sessions/oauth2/dropbox?project=${t.projectId}`);
-    assert.equal(res.status, 400);
-    assert.match(await res.text(), /project_provider_unsupported/);
+  it('a provider signed in through its own API (Dropbox) starts at its authorization URL, without a scope or PKCE', async () => {
+    await new Project(t.server()).updateOAuth2Dropbox({ appKey: 'dbx-key', appSecret: 'secret', enabled: true });
+    const res = await new TestBrowser().request(`${t.endpoint}/account/sessions/oauth2/dropbox?project=${t.projectId}&success=http://${APP}/ok`);
+    assert.equal(res.status, 301);
+    const to = new URL(res.headers.get('location')!);
+    assert.equal(`${to.origin}${to.pathname}`, 'https://www.dropbox.com/oauth2/authorize');
+    assert.equal(to.searchParams.get('client_id'), 'dbx-key');
+    assert.equal(to.searchParams.get('redirect_uri'), `${new URL(t.endpoint).origin}/v1/account/sessions/oauth2/callback/dropbox/${t.projectId}`);
+    assert.equal(to.searchParams.get('response_type'), 'code');
+    assert.ok(to.searchParams.get('state'));
+    assert.equal(to.searchParams.has('scope'), false);
+    assert.equal(to.searchParams.has('code_challenge'), false);
+  });
+
+  it('X starts with PKCE and its scopes; Box joins its scopes with commas', async () => {
+    const project = new Project(t.server());
+    await project.updateOAuth2X({ customerKey: 'x-id', secretKey: 'secret', enabled: true });
+    await project.updateOAuth2Box({ clientId: 'box-id', clientSecret: 'secret', enabled: true });
+    const start = async (provider: string) => {
+      const res = await new TestBrowser().request(`${t.endpoint}/account/sessions/oauth2/${provider}?project=${t.projectId}&scopes[]=extra`);
+      assert.equal(res.status, 301);
+      return new URL(res.headers.get('location')!).searchParams;
+    };
+    const x = await start('x');
+    assert.equal(x.get('scope'), 'tweet.read users.read users.email offline.access extra');
+    assert.equal(x.get('code_challenge_method'), 'S256');
+    assert.equal((await start('box')).get('scope'), 'manage_app_users,extra');
   });
 });
