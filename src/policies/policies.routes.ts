@@ -8,7 +8,8 @@ import { argumentInvalid } from '../errors/errors.ts';
 import { P, T } from '../schemas/params.ts';
 import { listModel, projectModel } from '../schemas/models.ts';
 import type { AuthSettings } from '../projects/projects.ts';
-import { POLICY_IDS, mfaFactorsOf, policyModel, type PolicyId } from './policies.ts';
+import { POLICY_IDS, policyModel, type PolicyId } from './policies.ts';
+import { mfaFactorsOf } from '../mfa/mfa.ts';
 import { loadPasswordDictionary } from './password-dictionary.ts';
 
 const READ = ['policies.read', 'project.policies.read'];
