@@ -7,15 +7,15 @@ import { randomHex } from '../support/ids.ts';
 import type { EventBus } from '../events/bus.ts';
 import { event } from '../events/events.ts';
 import type { MessagingService } from '../messaging/messaging.service.ts';
-import { hashPassword } from '../passwords/passwords.ts';
-import { appendHistory, checkPasswordHistory, checkPasswordStrength } from '../passwords/password-policy.ts';
+import { checkPasswordStrength } from '../passwords/password-policy.ts';
 import { linkWith } from '../platforms/redirects.ts';
 import { deleteUserSessions } from '../sessions/sessions.repository.ts';
 import { findUserByContact } from '../sessions/secret-logins.repository.ts';
 import type { TokensService, IssuedToken } from '../tokens/tokens.service.ts';
 import { otpCode, TOKEN_SECRET_LENGTH, TOKEN_TTL_S, TOKEN_TYPE, type TokenRow } from '../tokens/tokens.ts';
 import { findUserById, updateUser } from '../users/users.repository.ts';
-import { hashColumns, storedPassword, type UserRow } from '../users/users.ts';
+import type { UserRow } from '../users/users.ts';
+import type { UsersService } from '../users/users.service.ts';
 
 export interface Requester {
   ip: string;
@@ -38,6 +38,7 @@ export class ConfirmationsService {
     private tokens: TokensService,
     private messaging: MessagingService,
     private bus: EventBus,
+    private users: UsersService,
   ) {}
 
   /** POST /account/recovery: a link to `url` by mail. An unknown email is 404, as in Appwrite. */
@@ -73,17 +74,9 @@ export class ConfirmationsService {
     checkPasswordStrength(auths, password);
     const user = await this.userOrNotFound(project, userId);
     const token = await this.liveToken(project, userId, TOKEN_TYPE.recovery, secret);
-    const history = JSON.parse(user.password_history) as string[];
-    await checkPasswordHistory(auths, password, history, storedPassword(user));
-    const stored = await hashPassword(password);
+    const columns = await this.users.newPassword(project, user, password, 'recovery');
     const now = this.clock.now();
-    const changes = {
-      ...hashColumns(stored),
-      password_history: JSON.stringify(appendHistory(auths, history, stored.password)),
-      password_update: now,
-      email_verification: 1,
-      updated_at: now,
-    };
+    const changes = { ...columns, password_update: now, email_verification: 1, updated_at: now };
     return this.bus.transaction(async (trx, emit) => {
       await this.consume(trx, project, token);
       if (!(await updateUser(trx, project.id, userId, changes))) throw new AppwriteError('user_not_found');
