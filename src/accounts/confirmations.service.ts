@@ -23,6 +23,29 @@ export interface Requester {
   locale: string;
 }
 
+/** What differs between the two mailed links: recovery and email verification. */
+interface MailedLink {
+  type: number;
+  secretLength: number;
+  ttlSeconds: number;
+  templateId: 'recovery' | 'verification';
+  event: 'users.[userId].recovery.[tokenId].create' | 'users.[userId].verification.[tokenId].create';
+}
+const RECOVERY_LINK: MailedLink = {
+  type: TOKEN_TYPE.recovery,
+  secretLength: TOKEN_SECRET_LENGTH.recovery,
+  ttlSeconds: TOKEN_TTL_S.recovery,
+  templateId: 'recovery',
+  event: 'users.[userId].recovery.[tokenId].create',
+};
+const VERIFICATION_LINK: MailedLink = {
+  type: TOKEN_TYPE.verification,
+  secretLength: TOKEN_SECRET_LENGTH.verification,
+  ttlSeconds: TOKEN_TTL_S.confirm,
+  templateId: 'verification',
+  event: 'users.[userId].verification.[tokenId].create',
+};
+
 /**
  * Proving an email or phone (verification) and resetting a forgotten password (recovery). Each
  * sends a secret by mail or SMS, written in the same transaction as its token; the confirmation
@@ -47,21 +70,7 @@ export class ConfirmationsService {
     const user = await findUserByContact(this.db, project.id, 'email', email.toLowerCase());
     if (!user) throw new AppwriteError('user_not_found');
     if (user.status !== 1) throw new AppwriteError('user_blocked');
-    const secret = randomHex(this.random, TOKEN_SECRET_LENGTH.recovery);
-    const issued = await this.bus.transaction(async (trx, emit) => {
-      const token = await this.issue(trx, project, user, TOKEN_TYPE.recovery, secret, TOKEN_TTL_S.recovery, req);
-      const redirect = linkWith(url, { userId: user.id, secret, expire: formatDate(token.token.expire) });
-      await this.messaging.queueEmail(trx, project, {
-        templateId: 'recovery',
-        locale: req.locale,
-        to: { email: user.email!, name: user.name },
-        variables: { user: user.name, project: project.name, redirect, team: '' },
-      });
-      emit(event('users.[userId].recovery.[tokenId].create', project.id, { userId: user.id, tokenId: token.token.id }, token));
-      return token;
-    });
-    this.messaging.sendSoon();
-    return issued;
+    return this.mailLink(project, user, url, req, RECOVERY_LINK);
   }
 
   /**
@@ -92,21 +101,7 @@ export class ConfirmationsService {
     this.messaging.requireEmail(project);
     if (!user.email) throw new AppwriteError('user_email_not_found');
     if (user.email_verification === 1) throw new AppwriteError('user_email_already_verified');
-    const secret = randomHex(this.random, TOKEN_SECRET_LENGTH.verification);
-    const issued = await this.bus.transaction(async (trx, emit) => {
-      const token = await this.issue(trx, project, user, TOKEN_TYPE.verification, secret, TOKEN_TTL_S.confirm, req);
-      const redirect = linkWith(url, { userId: user.id, secret, expire: formatDate(token.token.expire) });
-      await this.messaging.queueEmail(trx, project, {
-        templateId: 'verification',
-        locale: req.locale,
-        to: { email: user.email!, name: user.name },
-        variables: { user: user.name, project: project.name, redirect, team: '' },
-      });
-      emit(event('users.[userId].verification.[tokenId].create', project.id, { userId: user.id, tokenId: token.token.id }, token));
-      return token;
-    });
-    this.messaging.sendSoon();
-    return issued;
+    return this.mailLink(project, user, url, req, VERIFICATION_LINK);
   }
 
   /**
@@ -146,6 +141,25 @@ export class ConfirmationsService {
       emit(event('users.[userId].verification.[tokenId].update', project.id, { userId, tokenId: token.id }, { token, secret }));
       return token;
     });
+  }
+
+  /** A token whose secret travels in a link to `url`, mailed in the token's transaction. */
+  private async mailLink(project: Project, user: UserRow, url: string, req: Requester, kind: MailedLink): Promise<IssuedToken> {
+    const secret = randomHex(this.random, kind.secretLength);
+    const issued = await this.bus.transaction(async (trx, emit) => {
+      const token = await this.issue(trx, project, user, kind.type, secret, kind.ttlSeconds, req);
+      const redirect = linkWith(url, { userId: user.id, secret, expire: formatDate(token.token.expire) });
+      await this.messaging.queueEmail(trx, project, {
+        templateId: kind.templateId,
+        locale: req.locale,
+        to: { email: user.email!, name: user.name },
+        variables: { user: user.name, project: project.name, redirect, team: '' },
+      });
+      emit(event(kind.event, project.id, { userId: user.id, tokenId: token.token.id }, token));
+      return token;
+    });
+    this.messaging.sendSoon();
+    return issued;
   }
 
   private issue(trx: Executor, project: Project, user: UserRow, type: number, secret: string, ttlSeconds: number, req: Requester): Promise<IssuedToken> {
