@@ -195,7 +195,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const mfa = new MfaService(database, clock, random, sealer, events);
   const mfaChallenges = new ChallengesService(database, clock, random, sealer, events, messaging, mfa);
   const secretLogins = new SecretLoginsService(database, clock, random, users, tokens, targets, messaging, events);
-  const confirmations = new ConfirmationsService(db, clock, random, tokens, messaging, events);
+  const confirmations = new ConfirmationsService(db, clock, random, tokens, messaging, events, users);
 
   const authLocal = new LocalAuthService(logins, sessions, users, jwt);
   // A JWT's `roles` claim names the user's teams: read at signing time (JWTs are short-lived).

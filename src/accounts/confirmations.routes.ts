@@ -4,6 +4,7 @@ import { route } from '../http/route.ts';
 import { P, T } from '../schemas/params.ts';
 import { me } from '../http/caller.ts';
 import { clientInfo } from '../http/cookies.ts';
+import { localeOf } from '../http/locale.ts';
 import { tokenModel } from '../schemas/models.ts';
 import { assertRedirect, serverHostsOf } from '../platforms/redirects.ts';
 import type { IssuedToken } from '../tokens/tokens.service.ts';
@@ -18,8 +19,7 @@ const Confirmation = T.Object({ userId: P.uid(), secret: P.text(256) });
 
 /** Who asks, for the token row and the message's language (X-Appwrite-Locale). */
 export function requesterOf(req: FastifyRequest): Requester {
-  const locale = req.headers['x-appwrite-locale'];
-  return { ...clientInfo(req), locale: typeof locale === 'string' && locale ? locale.slice(0, 16) : 'en' };
+  return { ...clientInfo(req), locale: localeOf(req) };
 }
 
 /** A new token as Appwrite answers it: the secret travels only by mail or SMS, unless an API key asks. */

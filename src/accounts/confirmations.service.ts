@@ -7,21 +7,44 @@ import { randomHex } from '../support/ids.ts';
 import type { EventBus } from '../events/bus.ts';
 import { event } from '../events/events.ts';
 import type { MessagingService } from '../messaging/messaging.service.ts';
-import { hashPassword } from '../passwords/passwords.ts';
-import { appendHistory, checkPasswordHistory, checkPasswordStrength } from '../passwords/password-policy.ts';
+import { checkPasswordStrength } from '../passwords/password-policy.ts';
 import { linkWith } from '../platforms/redirects.ts';
 import { deleteUserSessions } from '../sessions/sessions.repository.ts';
 import { findUserByContact } from '../sessions/secret-logins.repository.ts';
 import type { TokensService, IssuedToken } from '../tokens/tokens.service.ts';
 import { otpCode, TOKEN_SECRET_LENGTH, TOKEN_TTL_S, TOKEN_TYPE, type TokenRow } from '../tokens/tokens.ts';
 import { findUserById, updateUser } from '../users/users.repository.ts';
-import { hashColumns, storedPassword, type UserRow } from '../users/users.ts';
+import type { UserRow } from '../users/users.ts';
+import type { UsersService } from '../users/users.service.ts';
 
 export interface Requester {
   ip: string;
   userAgent: string;
   locale: string;
 }
+
+/** What differs between the two mailed links: recovery and email verification. */
+interface MailedLink {
+  type: number;
+  secretLength: number;
+  ttlSeconds: number;
+  templateId: 'recovery' | 'verification';
+  event: 'users.[userId].recovery.[tokenId].create' | 'users.[userId].verification.[tokenId].create';
+}
+const RECOVERY_LINK: MailedLink = {
+  type: TOKEN_TYPE.recovery,
+  secretLength: TOKEN_SECRET_LENGTH.recovery,
+  ttlSeconds: TOKEN_TTL_S.recovery,
+  templateId: 'recovery',
+  event: 'users.[userId].recovery.[tokenId].create',
+};
+const VERIFICATION_LINK: MailedLink = {
+  type: TOKEN_TYPE.verification,
+  secretLength: TOKEN_SECRET_LENGTH.verification,
+  ttlSeconds: TOKEN_TTL_S.confirm,
+  templateId: 'verification',
+  event: 'users.[userId].verification.[tokenId].create',
+};
 
 /**
  * Proving an email or phone (verification) and resetting a forgotten password (recovery). Each
@@ -38,6 +61,7 @@ export class ConfirmationsService {
     private tokens: TokensService,
     private messaging: MessagingService,
     private bus: EventBus,
+    private users: UsersService,
   ) {}
 
   /** POST /account/recovery: a link to `url` by mail. An unknown email is 404, as in Appwrite. */
@@ -46,21 +70,7 @@ export class ConfirmationsService {
     const user = await findUserByContact(this.db, project.id, 'email', email.toLowerCase());
     if (!user) throw new AppwriteError('user_not_found');
     if (user.status !== 1) throw new AppwriteError('user_blocked');
-    const secret = randomHex(this.random, TOKEN_SECRET_LENGTH.recovery);
-    const issued = await this.bus.transaction(async (trx, emit) => {
-      const token = await this.issue(trx, project, user, TOKEN_TYPE.recovery, secret, TOKEN_TTL_S.recovery, req);
-      const redirect = linkWith(url, { userId: user.id, secret, expire: formatDate(token.token.expire) });
-      await this.messaging.queueEmail(trx, project, {
-        templateId: 'recovery',
-        locale: req.locale,
-        to: { email: user.email!, name: user.name },
-        variables: { user: user.name, project: project.name, redirect, team: '' },
-      });
-      emit(event('users.[userId].recovery.[tokenId].create', project.id, { userId: user.id, tokenId: token.token.id }, token));
-      return token;
-    });
-    this.messaging.sendSoon();
-    return issued;
+    return this.mailLink(project, user, url, req, RECOVERY_LINK);
   }
 
   /**
@@ -73,17 +83,9 @@ export class ConfirmationsService {
     checkPasswordStrength(auths, password);
     const user = await this.userOrNotFound(project, userId);
     const token = await this.liveToken(project, userId, TOKEN_TYPE.recovery, secret);
-    const history = JSON.parse(user.password_history) as string[];
-    await checkPasswordHistory(auths, password, history, storedPassword(user));
-    const stored = await hashPassword(password);
+    const columns = await this.users.newPassword(project, user, password, 'recovery');
     const now = this.clock.now();
-    const changes = {
-      ...hashColumns(stored),
-      password_history: JSON.stringify(appendHistory(auths, history, stored.password)),
-      password_update: now,
-      email_verification: 1,
-      updated_at: now,
-    };
+    const changes = { ...columns, password_update: now, email_verification: 1, updated_at: now };
     return this.bus.transaction(async (trx, emit) => {
       await this.consume(trx, project, token);
       if (!(await updateUser(trx, project.id, userId, changes))) throw new AppwriteError('user_not_found');
@@ -99,21 +101,7 @@ export class ConfirmationsService {
     this.messaging.requireEmail(project);
     if (!user.email) throw new AppwriteError('user_email_not_found');
     if (user.email_verification === 1) throw new AppwriteError('user_email_already_verified');
-    const secret = randomHex(this.random, TOKEN_SECRET_LENGTH.verification);
-    const issued = await this.bus.transaction(async (trx, emit) => {
-      const token = await this.issue(trx, project, user, TOKEN_TYPE.verification, secret, TOKEN_TTL_S.confirm, req);
-      const redirect = linkWith(url, { userId: user.id, secret, expire: formatDate(token.token.expire) });
-      await this.messaging.queueEmail(trx, project, {
-        templateId: 'verification',
-        locale: req.locale,
-        to: { email: user.email!, name: user.name },
-        variables: { user: user.name, project: project.name, redirect, team: '' },
-      });
-      emit(event('users.[userId].verification.[tokenId].create', project.id, { userId: user.id, tokenId: token.token.id }, token));
-      return token;
-    });
-    this.messaging.sendSoon();
-    return issued;
+    return this.mailLink(project, user, url, req, VERIFICATION_LINK);
   }
 
   /**
@@ -153,6 +141,25 @@ export class ConfirmationsService {
       emit(event('users.[userId].verification.[tokenId].update', project.id, { userId, tokenId: token.id }, { token, secret }));
       return token;
     });
+  }
+
+  /** A token whose secret travels in a link to `url`, mailed in the token's transaction. */
+  private async mailLink(project: Project, user: UserRow, url: string, req: Requester, kind: MailedLink): Promise<IssuedToken> {
+    const secret = randomHex(this.random, kind.secretLength);
+    const issued = await this.bus.transaction(async (trx, emit) => {
+      const token = await this.issue(trx, project, user, kind.type, secret, kind.ttlSeconds, req);
+      const redirect = linkWith(url, { userId: user.id, secret, expire: formatDate(token.token.expire) });
+      await this.messaging.queueEmail(trx, project, {
+        templateId: kind.templateId,
+        locale: req.locale,
+        to: { email: user.email!, name: user.name },
+        variables: { user: user.name, project: project.name, redirect, team: '' },
+      });
+      emit(event(kind.event, project.id, { userId: user.id, tokenId: token.token.id }, token));
+      return token;
+    });
+    this.messaging.sendSoon();
+    return issued;
   }
 
   private issue(trx: Executor, project: Project, user: UserRow, type: number, secret: string, ttlSeconds: number, req: Requester): Promise<IssuedToken> {

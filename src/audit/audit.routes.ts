@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { me } from '../http/caller.ts';
-import { parseQueries, wantsTotal } from '../http/queries.ts';
-import { argumentInvalid } from '../errors/errors.ts';
+import { pageOnly, wantsTotal } from '../http/queries.ts';
 import { P, T } from '../schemas/params.ts';
 import { listModel } from '../schemas/models.ts';
 import { formatDate } from '../support/clock.ts';
@@ -17,7 +16,7 @@ type ListInput = { queries?: string[]; total?: boolean };
 export function auditRoutes(c: Pick<Container, 'audit' | 'users'>) {
   return async (app: FastifyInstance) => {
     const logsOf = async (projectId: string, userId: string, input: ListInput) => {
-      const { entries, total } = await c.audit.list(projectId, userId, pageOf(input.queries), wantsTotal(input.total));
+      const { entries, total } = await c.audit.list(projectId, userId, pageOnly(input.queries, 25), wantsTotal(input.total));
       return listModel('logs', total, entries.map(logModel));
     };
 
@@ -41,13 +40,6 @@ export function auditRoutes(c: Pick<Container, 'audit' | 'users'>) {
       },
     });
   };
-}
-
-/** Appwrite's log lists take only limit (25 by default) and offset. */
-function pageOf(queries: string[] | undefined): { limit: number; offset: number } {
-  const q = parseQueries(queries, {}, 25);
-  if (q.filters.length || q.orders.length || q.cursor) throw argumentInvalid('queries', 'Invalid query: only limit and offset queries are allowed');
-  return { limit: q.limit, offset: q.offset };
 }
 
 /** Appwrite's Log model; the user fields name the actor. */

@@ -87,11 +87,16 @@ export function corsOrigin(origin: string, preflight: boolean, project: Project 
   return origin.trim().toLowerCase();
 }
 
+/** How Appwrite's messages name the platform of a scheme (Platform::getNameByScheme); undefined for none. */
+export function platformNameOf(scheme: string): string | undefined {
+  return WEB_SCHEMES[scheme] ?? APP_SCHEMES[scheme];
+}
+
 /** The 403 general_unknown_origin message (Appwrite Validator/Origin.php getDescription). */
 export function unknownOriginMessage(origin: string): string {
   const { scheme, host } = originHost(origin);
   if (!scheme && !host) return 'Invalid Origin.';
-  const platform = WEB_SCHEMES[scheme] ?? APP_SCHEMES[scheme];
+  const platform = platformNameOf(scheme);
   if (!platform) {
     return `Invalid Scheme. The scheme used (${scheme}) in the Origin (${origin}) is not supported. If you are using a custom scheme, please change it to \`appwrite-callback-<PROJECT_ID>\``;
   }

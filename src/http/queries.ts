@@ -190,3 +190,10 @@ function coerce(v: unknown, type: AttributeType, attr: string): unknown {
 export function wantsTotal(v: unknown): boolean {
   return !(v === false || v === 'false' || v === '0' || v === 0);
 }
+
+/** Lists that take only limit and offset queries (Appwrite's log and policy lists). */
+export function pageOnly(queries: string[] | undefined, defaultLimit: number): { limit: number; offset: number } {
+  const q = parseQueries(queries, {}, defaultLimit);
+  if (q.filters.length || q.orders.length || q.cursor) throw argumentInvalid('queries', 'Invalid query: only limit and offset queries are allowed');
+  return { limit: q.limit, offset: q.offset };
+}

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { me, projectIdOf } from '../http/caller.ts';
+import { localeOf } from '../http/locale.ts';
 import { P, T } from '../schemas/params.ts';
 import { argumentInvalid } from '../errors/errors.ts';
 import { accountModel, sessionModel } from '../schemas/models.ts';
@@ -16,10 +17,6 @@ const FACTOR_DESCRIPTION = `Value must be one of (${MFA_FACTORS.join(', ')})`;
 
 /** The session that authenticates the request (a JWT's session too); null for none. */
 const sessionIdOf = (req: FastifyRequest) => req.caller.session?.id ?? null;
-const localeOf = (req: FastifyRequest) => {
-  const h = req.headers['x-appwrite-locale'];
-  return typeof h === 'string' && /^[a-z]{2}(-[A-Za-z]{2})?$/.test(h) ? h : 'en';
-};
 
 /**
  * MFA: /account/mfa/* for the signed-in user (challenges and the factor list stay callable while the

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { MfaAuthenticatorsTable, MfaChallengesTable, MfaRecoveryCodesTable } from '../db/schema.ts';
-import type { Project } from '../projects/projects.ts';
+import type { AuthSettings, Project } from '../projects/projects.ts';
 
 export type AuthenticatorRow = Selectable<MfaAuthenticatorsTable>;
 export type RecoveryCodeRow = Selectable<MfaRecoveryCodesTable>;
@@ -39,10 +39,15 @@ export interface MfaFactorsPolicy {
 
 export const DEFAULT_MFA_FACTORS: MfaFactorsPolicy = { totp: true, email: true, phone: true, custom: false };
 
-/** The project's MFA factor policy; a project that never set one has Appwrite's defaults. */
-export function mfaFactorsPolicy(project: Project): MfaFactorsPolicy {
-  const stored = (project.settings.auths as { mfaFactors?: Partial<MfaFactorsPolicy> }).mfaFactors;
+/** The MFA factor policy stored in a project's auths; a project that never set one has Appwrite's defaults. */
+export function mfaFactorsOf(auths: AuthSettings): MfaFactorsPolicy {
+  const stored = (auths as { mfaFactors?: Partial<MfaFactorsPolicy> }).mfaFactors;
   return { ...DEFAULT_MFA_FACTORS, ...(stored ?? {}) };
+}
+
+/** The project's MFA factor policy. */
+export function mfaFactorsPolicy(project: Project): MfaFactorsPolicy {
+  return mfaFactorsOf(project.settings.auths);
 }
 
 export function factorAllowed(policy: MfaFactorsPolicy, factor: MfaFactor): boolean {

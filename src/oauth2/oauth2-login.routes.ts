@@ -3,14 +3,13 @@ import { stringifySetCookie } from 'cookie';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { clientInfo, requestCookies, setSessionCookies } from '../http/cookies.ts';
-import { isOriginAllowed } from '../http/cors.ts';
+import { isRedirectAllowed, linkWith, serverHostsOf } from '../platforms/redirects.ts';
 import { handleError, toAppwriteError } from '../http/errors.ts';
 import { P, T } from '../schemas/params.ts';
 import { AppwriteError, argumentInvalid } from '../errors/errors.ts';
 import { LoginFailure, type LoginOutcome } from '../sessions/oauth2-login.service.ts';
 import { PROVIDER_IDS } from './providers.ts';
 import { loginAdapter } from './adapters.ts';
-import type { Project } from '../projects/projects.ts';
 
 const NO_CACHE = { 'Cache-Control': 'no-store, no-cache, must-revalidate, max-age=0', Pragma: 'no-cache' };
 const ipAbuse = [{ limit: 50, period: 3600, key: 'ip:{ip}' }];
@@ -38,24 +37,6 @@ function callbackUrl(req: FastifyRequest, provider: string, projectId: string): 
   return `${origin(req)}/v1/account/sessions/oauth2/callback/${provider}/${encodeURIComponent(projectId)}`;
 }
 
-function withQuery(target: string, params: Record<string, string>): string {
-  const url = new URL(target);
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  return url.toString();
-}
-
-/** Which success/failure URLs a project admits: its web platforms, this server, localhost. */
-function redirectAllowed(project: Project, serverHosts: readonly string[]) {
-  return (url: string) => {
-    try {
-      new URL(url);
-    } catch {
-      return false;
-    }
-    return isOriginAllowed(url, project, [...serverHosts, 'localhost']);
-  };
-}
-
 function redirect(reply: FastifyReply, location: string) {
   return reply.code(301).headers(NO_CACHE).header('Location', location).send();
 }
@@ -63,7 +44,7 @@ function redirect(reply: FastifyReply, location: string) {
 /** The browser side of OAuth2 logins: start, provider callback, and the return that signs in. */
 export function oauth2LoginRoutes(c: Pick<Container, 'oauth2Logins' | 'config'>) {
   return async (app: FastifyInstance) => {
-    const serverHosts = c.config ? [new URL(c.config.publicUrl).hostname.toLowerCase()] : [];
+    const serverHosts = c.config ? serverHostsOf(c.config.publicUrl) : [];
     // Errors of these routes are pages for a browser that navigated here (it asks for HTML);
     // other clients get the usual JSON error.
     app.setErrorHandler((err: FastifyError | AppwriteError, req, reply) => {
@@ -83,7 +64,7 @@ export function oauth2LoginRoutes(c: Pick<Container, 'oauth2Logins' | 'config'>)
           const project = req.caller.project;
           const provider = req.params.provider;
           if (!PROVIDER_IDS.includes(provider)) throw argumentInvalid('provider', `Value must be one of (${PROVIDER_IDS.join(', ')})`);
-          const allowed = redirectAllowed(project, serverHosts);
+          const allowed = (url: string) => isRedirectAllowed(url, project, serverHosts);
           if (input.success && !allowed(input.success)) throw argumentInvalid('success', RedirectParam().description!);
           if (input.failure && !allowed(input.failure)) throw argumentInvalid('failure', RedirectParam().description!);
           // A browser navigation is bound to the browser; a server starting a token flow for its visitor cannot be.
@@ -117,7 +98,7 @@ export function oauth2LoginRoutes(c: Pick<Container, 'oauth2Logins' | 'config'>)
           for (const [k, v] of Object.entries(raw ?? {})) if (typeof v === 'string' && v.length <= 8192) params[k] = v;
           params.project = req.params.projectId;
           const target = `${origin(req)}/v1/account/sessions/oauth2/${encodeURIComponent(req.params.provider)}/redirect`;
-          return redirect(reply, withQuery(target, params));
+          return redirect(reply, linkWith(target, params));
         },
       });
     }
@@ -132,7 +113,7 @@ export function oauth2LoginRoutes(c: Pick<Container, 'oauth2Logins' | 'config'>)
         if (!PROVIDER_IDS.includes(provider) || !loginAdapter(provider)) throw new AppwriteError('project_provider_unsupported');
         const params = Object.fromEntries(Object.entries(req.query as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
         const state = c.oauth2Logins.readState(project, provider, params.state);
-        const allowed = redirectAllowed(project, serverHosts);
+        const allowed = (url: string) => isRedirectAllowed(url, project, serverHosts);
         if (!allowed(state.success)) throw new AppwriteError('project_invalid_success_url');
         if (state.failure && !allowed(state.failure)) throw new AppwriteError('project_invalid_failure_url');
         const binding = requestCookies(req)[bindingCookie(project.id)] ?? '';
@@ -153,9 +134,9 @@ export function oauth2LoginRoutes(c: Pick<Container, 'oauth2Logins' | 'config'>)
           if (!(err instanceof LoginFailure)) throw err;
           if (!err.failure) throw err.error;
           const error = JSON.stringify({ message: err.error.message, type: err.error.type, code: err.error.code });
-          return redirect(reply, withQuery(err.failure, { error }));
+          return redirect(reply, linkWith(err.failure, { error }));
         }
-        if (outcome.kind === 'token') return redirect(reply, withQuery(outcome.success, { secret: outcome.secret, userId: outcome.userId }));
+        if (outcome.kind === 'token') return redirect(reply, linkWith(outcome.success, { secret: outcome.secret, userId: outcome.userId }));
         setSessionCookies(req, reply, project.id, outcome.issued.secret, outcome.issued.session.expire);
         return redirect(reply, outcome.success);
       },

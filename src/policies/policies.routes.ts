@@ -3,12 +3,12 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Container } from '../container.ts';
 import { route } from '../http/route.ts';
 import { projectIdOf } from '../http/caller.ts';
-import { parseQueries, wantsTotal } from '../http/queries.ts';
-import { argumentInvalid } from '../errors/errors.ts';
+import { pageOnly, wantsTotal } from '../http/queries.ts';
 import { P, T } from '../schemas/params.ts';
 import { listModel, projectModel } from '../schemas/models.ts';
 import type { AuthSettings } from '../projects/projects.ts';
-import { POLICY_IDS, mfaFactorsOf, policyModel, type PolicyId } from './policies.ts';
+import { POLICY_IDS, policyModel, type PolicyId } from './policies.ts';
+import { mfaFactorsOf } from '../mfa/mfa.ts';
 import { loadPasswordDictionary } from './password-dictionary.ts';
 
 const READ = ['policies.read', 'project.policies.read'];
@@ -60,7 +60,7 @@ export function policyRoutes(c: Pick<Container, 'projects'>) {
       meta: { scope: READ },
       params: T.Object({ queries: P.opt(P.array(T.String(), 100)), total: P.opt(P.bool()) }),
       handler: async (req, _reply, input) => {
-        const { limit, offset } = pageOnly(input.queries);
+        const { limit, offset } = pageOnly(input.queries, POLICY_IDS.length);
         const auths = (await c.projects.get(projectIdOf(req)))!.settings.auths;
         const all = POLICY_IDS.map((id) => policyModel(id, auths));
         return listModel('policies', wantsTotal(input.total) ? all.length : 0, all.slice(offset, offset + limit));
@@ -95,11 +95,4 @@ export function policyRoutes(c: Pick<Container, 'projects'>) {
       });
     }
   };
-}
-
-/** Appwrite's policy list takes only limit and offset queries. */
-function pageOnly(queries: string[] | undefined): { limit: number; offset: number } {
-  const q = parseQueries(queries, {}, POLICY_IDS.length);
-  if (q.filters.length || q.orders.length || q.cursor) throw argumentInvalid('queries', 'Invalid query: only limit and offset queries are allowed');
-  return { limit: q.limit, offset: q.offset };
 }

@@ -4,20 +4,9 @@ import { route } from '../http/route.ts';
 import { projectIdOf } from '../http/caller.ts';
 import { P, T } from '../schemas/params.ts';
 import { projectModel } from '../schemas/models.ts';
-import type { AuthSettings } from '../projects/projects.ts';
-import { membershipPrivacyPolicyModel } from './teams.ts';
+import { MEMBERSHIP_PRIVACY_KEYS, membershipPrivacyPolicyModel, type MembershipPrivacyParam } from './teams.ts';
 
-type PrivacyInput = Partial<Record<'userId' | 'userEmail' | 'userPhone' | 'userName' | 'userMFA' | 'userAccessedAt', boolean>>;
-
-/** Policy param → the project's `auths` key (Appwrite's names). */
-const AUTH_KEYS = {
-  userId: 'membershipsUserId',
-  userEmail: 'membershipsUserEmail',
-  userPhone: 'membershipsUserPhone',
-  userName: 'membershipsUserName',
-  userMFA: 'membershipsMfa',
-  userAccessedAt: 'membershipsUserAccessedAt',
-} as const satisfies Record<keyof PrivacyInput, keyof AuthSettings>;
+type PrivacyInput = Partial<Record<MembershipPrivacyParam, boolean>>;
 
 /** The membership-privacy policy: which member fields team members see of each other (true = visible). */
 export function membershipPrivacyRoutes(c: Pick<Container, 'projects'>) {
@@ -34,10 +23,10 @@ export function membershipPrivacyRoutes(c: Pick<Container, 'projects'>) {
       method: 'PATCH',
       url: '/project/policies/membership-privacy',
       meta: { scope: ['policies.write', 'project.policies.write'] },
-      params: T.Object(Object.fromEntries(Object.keys(AUTH_KEYS).map((k) => [k, P.opt(P.bool())]))),
+      params: T.Object(Object.fromEntries(Object.keys(MEMBERSHIP_PRIVACY_KEYS).map((k) => [k, P.opt(P.bool())]))),
       handler: async (req, _reply, input) => {
         const project = await c.projects.updateSettings(projectIdOf(req), (settings) => {
-          for (const [param, key] of Object.entries(AUTH_KEYS) as [keyof PrivacyInput, (typeof AUTH_KEYS)[keyof PrivacyInput]][]) {
+          for (const [param, key] of Object.entries(MEMBERSHIP_PRIVACY_KEYS) as [MembershipPrivacyParam, (typeof MEMBERSHIP_PRIVACY_KEYS)[MembershipPrivacyParam]][]) {
             const value = input[param];
             if (value !== undefined) settings.auths[key] = value;
           }

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Container } from '../container.ts';
 import { assertRedirect, serverHostsOf } from '../platforms/redirects.ts';
 import { route } from '../http/route.ts';
 import { projectIdOf } from '../http/caller.ts';
+import { localeOf } from '../http/locale.ts';
 import { parseQueries, wantsTotal } from '../http/queries.ts';
 import { clientInfo, setSessionCookies } from '../http/cookies.ts';
 import { P, T } from '../schemas/params.ts';
@@ -23,11 +24,6 @@ interface CreateInput {
   phone?: string;
   url?: string;
   name?: string;
-}
-
-function localeOf(req: FastifyRequest): string {
-  const locale = req.headers['x-appwrite-locale'];
-  return typeof locale === 'string' && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(locale) ? locale : 'en';
 }
 
 /** /teams/{teamId}/memberships and /users/{userId}/memberships. */

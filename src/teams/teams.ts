@@ -125,15 +125,19 @@ export function filterMember(member: MemberFields, privacy: MembershipPrivacy): 
   };
 }
 
+/** Membership privacy: policy param → the project's `auths` key (Appwrite's names), in the model's order. */
+export const MEMBERSHIP_PRIVACY_KEYS = {
+  userId: 'membershipsUserId',
+  userEmail: 'membershipsUserEmail',
+  userPhone: 'membershipsUserPhone',
+  userName: 'membershipsUserName',
+  userMFA: 'membershipsMfa',
+  userAccessedAt: 'membershipsUserAccessedAt',
+} as const satisfies Record<string, keyof AuthSettings>;
+export type MembershipPrivacyParam = keyof typeof MEMBERSHIP_PRIVACY_KEYS;
+
 /** PolicyMembershipPrivacy (GET /project/policies/membership-privacy). */
 export function membershipPrivacyPolicyModel(auths: AuthSettings) {
-  return {
-    $id: 'membership-privacy',
-    userId: auths.membershipsUserId,
-    userEmail: auths.membershipsUserEmail,
-    userPhone: auths.membershipsUserPhone,
-    userName: auths.membershipsUserName,
-    userMFA: auths.membershipsMfa,
-    userAccessedAt: auths.membershipsUserAccessedAt,
-  };
+  const visible = Object.fromEntries(Object.entries(MEMBERSHIP_PRIVACY_KEYS).map(([param, key]) => [param, auths[key]]));
+  return { $id: 'membership-privacy' as const, ...(visible as Record<MembershipPrivacyParam, boolean>) };
 }

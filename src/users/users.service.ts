@@ -220,9 +220,9 @@ export class UsersService {
 
   /**
    * A password change's checks (strength, personal data, history) and the columns to write, hashed
-   * here, before any transaction opens.
+   * here, before any transaction opens. A recovery checks no personal data, as in Appwrite.
    */
-  async newPassword(project: Project, user: UserRow, password: string, order: 'users' | 'account' = 'users'): Promise<Updateable<UsersTable>> {
+  async newPassword(project: Project, user: UserRow, password: string, order: 'users' | 'account' | 'recovery' = 'users'): Promise<Updateable<UsersTable>> {
     const auths = project.settings.auths;
     checkPasswordStrength(auths, password);
     const history = JSON.parse(user.password_history) as string[];
