@@ -1,6 +1,6 @@
 import { argumentInvalid } from '../errors/errors.ts';
 import type { Project } from '../projects/projects.ts';
-import { isOriginAllowed, originHost, platformNameOf } from '../http/cors.ts';
+import { isOriginAllowed, originHost, platformNameOf } from './origins.ts';
 
 /**
  * Where Tessera may send a user back to from a link it mails or a login it finishes (verification,
