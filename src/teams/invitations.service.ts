@@ -101,6 +101,8 @@ export class InvitationsService {
 
   private async write(trx: Executor, emit: Emit, project: Project, team: TeamRow, invitee: Invitee, input: InviteInput, actor: Actor): Promise<Membership> {
     const now = this.clock.now();
+    // A session's invitation that creates a user counts against the user limit (an API key's does not, as Appwrite).
+    if (!invitee.user && !actor.key) await this.users.assertUserLimitIn(trx, project);
     const user = invitee.user ?? (await this.newUser(trx, emit, project.id, invitee, now));
     const secret = this.random.bytes(128).toString('hex');
     const row = await this.upsertMembership(trx, project.id, team.id, user.id, input.roles, hashSecret(secret), actor.key, now);

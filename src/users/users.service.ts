@@ -67,6 +67,11 @@ export class UsersService {
     if (limit > 0 && (await countUsers(this.db, project.id)) >= limit) throw new AppwriteError('user_count_exceeded');
   }
 
+  /** The user limit again inside the transaction that inserts a user (concurrent sign-ups cannot both pass). */
+  async assertUserLimitIn(trx: Executor, project: Project): Promise<void> {
+    await assertUnderUserLimit(trx, this.database.dialect, project.id, project.settings.auths.limit);
+  }
+
   async create(project: Project, input: CreateUserInput): Promise<UserRow> {
     const id = resolveId(input.userId, this.clock, this.random);
     const email = input.email ? input.email.toLowerCase() : null;

@@ -182,4 +182,22 @@ describeEachBackend('team invitations by email', (backend) => {
       await t.restoreSettings();
     }
   });
+
+  it('8 concurrent session invitations of new people with room for one more user create exactly one', async () => {
+    const owner = await member('owner9');
+    const team = await owner.teams.create({ teamId: ID.unique(), name: 'Raced' });
+    const users = async () => Number((await t.container.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', t.projectId).executeTakeFirstOrThrow()).n);
+    const start = await users();
+    await t.setAuths({ limit: start + 1 });
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => owner.teams.createMembership({ teamId: team.$id, roles: [], email: `raced-${i}@example.com`, url: 'http://localhost/join' })),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { type: string }).type, 'user_count_exceeded');
+      assert.equal(await users(), start + 1);
+    } finally {
+      await t.restoreSettings();
+    }
+  });
 });
