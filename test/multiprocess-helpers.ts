@@ -38,6 +38,8 @@ export interface ServerProcess {
   /** The last lines the process logged (for failure messages). */
   logTail(): string;
   stop(): Promise<void>;
+  /** kill -9, then wait until it is gone: a crash with work in flight. */
+  kill(): Promise<void>;
 }
 
 /** The runner's environment without TESSERA_* settings (a stray TESSERA_JWT_SECRET would hide a bug). */
@@ -115,7 +117,11 @@ export function spawnServer(name: string, mainJs: string, env: Record<string, st
         if (listening && !settled) {
           settled = true;
           clearTimeout(timer);
-          resolve({ name, pid: child.pid!, endpoint: listening[1], dataDir, keyFile, logTail: () => tail.join('\n'), stop });
+          const kill = () => {
+            process.kill(child.pid!, 'SIGKILL');
+            return stop();
+          };
+          resolve({ name, pid: child.pid!, endpoint: listening[1], dataDir, keyFile, logTail: () => tail.join('\n'), stop, kill });
         }
       }
     });

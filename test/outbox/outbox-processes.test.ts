@@ -48,11 +48,6 @@ async function fixture(backend: Backend): Promise<Fixture> {
 
 const outboxRows = (f: Fixture) => f.database.db.selectFrom('outbox').selectAll().orderBy('seq').execute();
 
-function killNow(proc: ServerProcess): Promise<void> {
-  process.kill(proc.pid, 'SIGKILL');
-  return proc.stop();
-}
-
 describeEachBackend('outbox across server processes', (backend) => {
   let bundle: Awaited<ReturnType<typeof bundleServer>> | undefined;
   let receiver: Receiver;
@@ -80,7 +75,7 @@ describeEachBackend('outbox across server processes', (backend) => {
 
       const first = await start('first');
       assert.equal(await eventually(async () => receiver.held.length, 2, 10_000), 2, first.logTail());
-      await killNow(first);
+      await first.kill();
       assert.equal(receiver.totalAccepted(), 0);
       const leased = await outboxRows(f);
       assert.deepEqual(leased.map((r) => [r.id, r.status, r.attempts]), [[secretId, 'pending', 1], [plainId, 'pending', 1]], 'leased by the dead process');
@@ -94,7 +89,7 @@ describeEachBackend('outbox across server processes', (backend) => {
 
       // A restart after acceptance sends nothing again: once a message enqueued after it is accepted,
       // the new worker has looked at everything due before it.
-      await killNow(second);
+      await second.kill();
       await start('third');
       const marker = await f.producer.enqueue(f.database.db, 'default', { channel: HTTP_CHANNEL, payload: { url: receiver.url, body: { marker: true } } });
       assert.equal(await eventually(async () => receiver.accepted.get(marker) ?? 0, 1, 10_000), 1);

@@ -92,8 +92,7 @@ describeEachBackend('mail pending in the outbox when the server is killed', (bac
       const emails = Array.from({ length: 8 }, (_, i) => `pending${i}@example.com`);
       await project.createSMTPTest({ emails });
       assert.equal(await eventually(async () => (await outbox()).every((r) => r.attempts >= 1), true, 8_000), true, first.logTail());
-      process.kill(first.pid, 'SIGKILL');
-      await first.stop();
+      await first.kill();
       const left = await outbox();
       assert.equal(left.length, emails.length, 'every mail is still in the outbox');
       assert.ok(left.every((r) => r.status === 'pending'));

@@ -40,8 +40,7 @@ describeEachBackend('webhooks across server processes', (backend) => {
       for (const id of ['k1', 'k2', 'k3']) await users.create({ userId: id });
       await users.updateName({ userId: 'k1', name: 'after create' });
       assert.equal(await eventually(async () => receiver.held.length, 3, 10_000), 3, first.logTail());
-      process.kill(first.pid, 'SIGKILL');
-      await first.stop();
+      await first.kill();
       assert.equal(receiver.totalAccepted(), 0);
 
       receiver.mode = 'accept';
